@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the whole jest suite on SQLite, then again on MySQL/MariaDB when TEST_MYSQL_URL is
+ * given (e.g. mysql://root@127.0.0.1:3306/test; each test file creates and drops its own
+ * database there). Ends with one summary line: "N passed, N failed, N skipped".
+ * Extra arguments are passed to jest (e.g. a test path pattern).
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const outDir = path.join(root, '.test-results');
+fs.mkdirSync(outDir, { recursive: true });
+const jestBin = require.resolve('jest/bin/jest');
+const extra = process.argv.slice(2);
+
+function runLeg(name, env) {
+  const outputFile = path.join(outDir, `${name}.json`);
+  fs.rmSync(outputFile, { force: true });
+  console.log(`\n=== test leg: ${name} ===`);
+  const result = spawnSync(process.execPath, [jestBin, '--json', `--outputFile=${outputFile}`, ...extra], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+  });
+  if (!fs.existsSync(outputFile)) {
+    console.error(`test leg ${name}: jest produced no results (exit ${result.status})`);
+    return { name, passed: 0, failed: 1, skipped: 0, ok: false };
+  }
+  const report = JSON.parse(fs.readFileSync(outputFile, 'utf8'));
+  const failedSuites = report.numFailedTestSuites + (report.numRuntimeErrorTestSuites || 0);
+  return {
+    name,
+    passed: report.numPassedTests,
+    failed: report.numFailedTests + (failedSuites > 0 && report.numFailedTests === 0 ? failedSuites : 0),
+    skipped: report.numPendingTests + report.numTodoTests,
+    ok: result.status === 0 && report.success,
+  };
+}
+
+const legs = [runLeg('sqlite', { XIANSUO_TEST_DB: 'sqlite' })];
+if (process.env.TEST_MYSQL_URL) {
+  legs.push(runLeg('mysql', { XIANSUO_TEST_DB: 'mysql' }));
+} else {
+  console.log('\n*** MySQL leg SKIPPED: TEST_MYSQL_URL is not set. To run it: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm test ***');
+}
+
+console.log('\n=== summary ===');
+for (const leg of legs) console.log(`${leg.name}: ${leg.passed} passed, ${leg.failed} failed, ${leg.skipped} skipped`);
+if (!process.env.TEST_MYSQL_URL) console.log('mysql: skipped (TEST_MYSQL_URL not set)');
+const total = legs.reduce((acc, l) => ({ passed: acc.passed + l.passed, failed: acc.failed + l.failed, skipped: acc.skipped + l.skipped }), { passed: 0, failed: 0, skipped: 0 });
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(legs.every((l) => l.ok) && total.failed === 0 && total.passed > 0 ? 0 : 1);

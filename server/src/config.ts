@@ -1,0 +1,150 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * Everything the process reads from its environment, validated once at start-up.
+ * A bad value stops the process with a message naming the variable; secrets are never echoed.
+ */
+
+const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
+
+const optionalString = z
+  .string()
+  .transform((v) => v.trim())
+  .pipe(z.string())
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/xiansuo.sqlite')
+    .refine((v) => /^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(v), {
+      message: 'must start with sqlite: or mysql:// (or mariadb://)',
+    }),
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WECOM_CORP_ID: optionalString,
+  WECOM_CONTACT_SECRET: optionalString,
+  WECOM_AGENT_ID: optionalString.pipe(z.string().regex(/^\d+$/, 'must be the numeric AgentId').optional()),
+  WECOM_AGENT_SECRET: optionalString,
+  WECOM_CALLBACK_TOKEN: optionalString.pipe(
+    z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'must be 1-32 letters or digits').optional(),
+  ),
+  WECOM_CALLBACK_AES_KEY: optionalString.pipe(
+    z.string().regex(ENCODING_AES_KEY, 'must be the 43-character EncodingAESKey').optional(),
+  ),
+  WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
+  CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  WECOM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  INSTANCE_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 . _ : -').optional()),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  DEMO_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface WecomCredentials {
+  corpId: string;
+  contactSecret: string;
+  agentId: number;
+  agentSecret: string;
+  callbackToken: string;
+  callbackAesKey: string;
+  apiBase: string;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  role: 'all' | 'web' | 'worker';
+  logLevel: Env['LOG_LEVEL'];
+  /** true when no WeCom credentials were given: the built-in simulator stands in for WeCom. */
+  demoMode: boolean;
+  wecom: WecomCredentials;
+  adminToken: string;
+  callbackMaxAgeSeconds: number;
+  callbackMaxBodyBytes: number;
+  workerConcurrency: number;
+  wecomMaxConcurrency: number;
+  wecomTimeoutMs: number;
+  demoSimulatorPort: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that overwrites it). */
+  trustProxy: boolean;
+  /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
+  instanceId: string;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const WECOM_REQUIRED = [
+  'WECOM_CORP_ID',
+  'WECOM_CONTACT_SECRET',
+  'WECOM_AGENT_ID',
+  'WECOM_AGENT_SECRET',
+  'WECOM_CALLBACK_TOKEN',
+  'WECOM_CALLBACK_AES_KEY',
+] as const;
+
+/**
+ * Parses the environment. Without any WECOM_* credential the result is in demo mode with
+ * placeholder credentials that the caller replaces with the simulator's (see main.ts).
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    // Only the variable name and the rule are reported; the value may be a secret.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  const given = WECOM_REQUIRED.filter((name) => env[name] !== undefined);
+  const demoMode = given.length === 0;
+  if (!demoMode && given.length < WECOM_REQUIRED.length) {
+    const missing = WECOM_REQUIRED.filter((name) => env[name] === undefined);
+    throw new ConfigError(
+      missing.map((name) => `${name}: required when any WeCom credential is set (leave all WECOM_* unset for demo mode)`),
+    );
+  }
+  if (!demoMode && !env.ADMIN_TOKEN) {
+    throw new ConfigError(['ADMIN_TOKEN: required when connected to a real WeCom corp']);
+  }
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    role: env.ROLE,
+    logLevel: env.LOG_LEVEL,
+    demoMode,
+    wecom: {
+      corpId: env.WECOM_CORP_ID ?? '',
+      contactSecret: env.WECOM_CONTACT_SECRET ?? '',
+      agentId: env.WECOM_AGENT_ID ? Number(env.WECOM_AGENT_ID) : 0,
+      agentSecret: env.WECOM_AGENT_SECRET ?? '',
+      callbackToken: env.WECOM_CALLBACK_TOKEN ?? '',
+      callbackAesKey: env.WECOM_CALLBACK_AES_KEY ?? '',
+      apiBase: env.WECOM_API_BASE.replace(/\/+$/, ''),
+    },
+    adminToken: env.ADMIN_TOKEN ?? '',
+    callbackMaxAgeSeconds: env.CALLBACK_MAX_AGE_SECONDS,
+    callbackMaxBodyBytes: env.CALLBACK_MAX_BODY_BYTES,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    wecomMaxConcurrency: env.WECOM_MAX_CONCURRENCY,
+    wecomTimeoutMs: env.WECOM_TIMEOUT_MS,
+    demoSimulatorPort: env.DEMO_SIMULATOR_PORT,
+    trustProxy: env.TRUST_PROXY,
+    instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}`,
+  };
+}

@@ -1,0 +1,24 @@
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config';
+import type { Logger } from './logger';
+import type { WecomClient } from './wecom/client';
+import type { WecomSimulator } from './wecom/simulator';
+
+/** What commands, handlers and routes share: built once in main.ts (or by a test). */
+export interface AppContext {
+  config: AppConfig;
+  dataSource: DataSource;
+  logger: Logger;
+  wecom: {
+    /** 客户联系 secret: externalcontact/* APIs. */
+    contact: WecomClient;
+    /** The self-built app's secret: message/send, jscode2session. */
+    agent: WecomClient;
+  };
+  /** Identifies this process in leases; stable across restarts when INSTANCE_ID is set. */
+  workerId: string;
+  /** Tells local workers that new work was stored, so they need not wait for their poll. */
+  kick(): void;
+  /** Demo mode only: the in-process WeCom simulator. */
+  demoSimulator?: WecomSimulator;
+}

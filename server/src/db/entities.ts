@@ -1,0 +1,44 @@
+import { InboxEvent } from '../inbox/inbox-event.entity';
+import { Job } from '../jobs/job.entity';
+import { AccessTokenRow } from '../wecom/access-token.entity';
+import { Channel } from '../channels/channel.entity';
+import { CorpTag } from '../tags/corp-tag.entity';
+import { Lead } from '../leads/lead.entity';
+import { LeadRelation } from '../leads/lead-relation.entity';
+import { LeadTag } from '../leads/lead-tag.entity';
+import { TimelineEntry } from '../leads/timeline-entry.entity';
+import { GroupChat, GroupMember } from '../groups/group-chat.entity';
+import { LeadActivity } from '../leads/lead-activity.entity';
+import { FollowUp } from '../leads/follow-up.entity';
+import { LeadAssignment } from '../leads/lead-assignment.entity';
+import { Team, TeamMember, AssignmentRule } from '../teams/team.entity';
+import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
+import { Setting } from '../settings/setting.entity';
+import { FormSubmission, RateLimitWindow, LeadMerge } from '../capture/form-submission.entity';
+import { RepSession } from '../auth/rep-session.entity';
+
+export const entities = [
+  InboxEvent,
+  Job,
+  AccessTokenRow,
+  Channel,
+  CorpTag,
+  Lead,
+  LeadRelation,
+  LeadTag,
+  TimelineEntry,
+  GroupChat,
+  GroupMember,
+  LeadActivity,
+  FollowUp,
+  LeadAssignment,
+  Team,
+  TeamMember,
+  AssignmentRule,
+  SchedulerLease,
+  Setting,
+  FormSubmission,
+  RateLimitWindow,
+  LeadMerge,
+  RepSession,
+];

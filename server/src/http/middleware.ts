@@ -1,0 +1,84 @@
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { ZodError } from 'zod';
+import type { Logger } from '../logger';
+import { WecomApiError, WecomNetworkError } from '../wecom/errors';
+import { HttpError } from './errors';
+
+/** Gives every request an id (or keeps the caller's) and a child logger carrying it. */
+export function requestContext(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const incoming = ctx.get('x-request-id');
+    const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = ctx.status >= 500 ? 'error' : ctx.status >= 400 ? 'warn' : 'debug';
+      // The path only: query strings can hold signatures and echostr.
+      ctx.state.log[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    }
+  };
+}
+
+/** Turns thrown errors into JSON replies with a stable `error` code; never leaks internals. */
+export function errorHandler() {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        ctx.status = error.status;
+        ctx.body = { error: error.code, message: error.message, ...(error.details ?? {}) };
+      } else if (error instanceof ZodError) {
+        ctx.status = 400;
+        ctx.body = {
+          error: 'validation_failed',
+          message: 'request is invalid',
+          fields: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        };
+      } else if (error instanceof WecomApiError) {
+        ctx.status = 502;
+        ctx.body = { error: 'wecom_error', message: error.message, errcode: error.errcode, errmsg: error.errmsg };
+      } else if (error instanceof WecomNetworkError) {
+        ctx.status = 502;
+        ctx.body = { error: 'wecom_unreachable', message: 'WeCom could not be reached; try again' };
+      } else {
+        const status = (error as { status?: number; expose?: boolean }).status;
+        if (status && status >= 400 && status < 500) {
+          ctx.status = status;
+          ctx.body = { error: 'bad_request', message: (error as Error).message };
+        } else {
+          ctx.state.log?.error({ err: error }, 'unhandled error');
+          ctx.status = 500;
+          ctx.body = { error: 'internal', message: 'internal error', requestId: ctx.state.requestId };
+        }
+      }
+    }
+  };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** Bearer ADMIN_TOKEN for the admin API. */
+export function requireAdmin(adminToken: string) {
+  return async (ctx: Context, next: Next) => {
+    const header = ctx.get('authorization');
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!adminToken || !match || !sameSecret(match[1].trim(), adminToken)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="xiansuo-admin"');
+      throw new HttpError(401, 'unauthorized', 'a valid admin bearer token is required');
+    }
+    ctx.state.actor = { kind: 'admin' };
+    await next();
+  };
+}

@@ -1,0 +1,99 @@
+import { In } from 'typeorm';
+import type { AppContext } from '../context';
+import { ClaimFilter, LeasedQueue } from '../queue/leased-queue';
+import { FinalStatus, QueueWorker, QueueWorkerOptions } from '../queue/queue-worker';
+import { WecomApiError } from '../wecom/errors';
+import { Job } from './job.entity';
+
+export type JobHandler = (job: Job, ctx: AppContext) => Promise<FinalStatus>;
+export type JobHandlers = Record<string, JobHandler>;
+
+export interface JobWorkerOptions {
+  /** Concurrency of the general lane; the welcome lane gets its own slots. */
+  concurrency: number;
+  welcomeConcurrency?: number;
+  /**
+   * MySQL: the welcome lane takes the freshest valid codes first and dead-letters expired ones in
+   * bulk, and the general lane yields (one slot) while welcomes queue up.
+   */
+  welcomesFirst?: boolean;
+  pollMs?: number;
+}
+
+/**
+ * Two lanes over the job table: welcomes (20 s deadline) have their own workers so a backlog of
+ * tagging or notices can never delay them; everything else shares the general lane.
+ */
+export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options: JobWorkerOptions) {
+  const queue = new LeasedQueue(ctx.dataSource, { table: 'job', prioritized: true }, ctx.workerId);
+  const repo = ctx.dataSource.getRepository(Job);
+  const lane = (
+    name: string,
+    concurrency: number,
+    filter: ClaimFilter,
+    leaseMs: number,
+    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle'> = {},
+  ) =>
+    new QueueWorker<Job>({
+      name,
+      queue,
+      load: (ids) => repo.findBy({ id: In(ids) }),
+      handle: async (job) => {
+        const handler = handlers[job.kind];
+        if (!handler) throw new UnknownJobKindError(job.kind);
+        return handler(job, ctx);
+      },
+      isPermanent: (error) => error instanceof UnknownJobKindError || (error instanceof WecomApiError && !error.retryable),
+      logger: ctx.logger,
+      concurrency,
+      leaseMs,
+      pollMs: options.pollMs ?? 100,
+      maxAttempts: 8,
+      retryBaseMs: 500,
+      retryCapMs: 60_000,
+      claimFilter: filter,
+      ...extra,
+    });
+  const lanes = {
+    queue,
+    // The welcome lease outlives the code's 20 s window, so no second worker can ever call
+    // send_welcome_msg while the first may still be trying. A crashed instance's welcomes are
+    // freed at its restart (same INSTANCE_ID), not by lease expiry.
+    //
+    // Newest first, and only codes still valid: in a backlog larger than the lane can clear in
+    // 20 s, oldest-first would spend every call on codes about to expire and welcome nobody in
+    // time; newest-first welcomes as many customers as the lane's capacity allows, promptly.
+    // Codes that expired unclaimed are dead-lettered in bulk.
+    welcome: options.welcomesFirst
+      ? lane(
+          'jobs:welcome',
+          options.welcomeConcurrency ?? 8,
+          { sql: "e.kind = 'welcome' AND (e.deadline_at IS NULL OR e.deadline_at > ?)", params: () => [Date.now() + 500], newestFirst: true },
+          21_000,
+          {
+            sweep: async () => {
+              const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent');
+              if (expired) ctx.logger.warn({ expired }, 'welcome codes expired in the backlog');
+            },
+          },
+        )
+      : // SQLite: no sweep. It is one more write every second, and while another process holds
+        // the database's write lock every write freezes this process for busy_timeout (measured
+        // in the outage fault test). Expired codes are claimed and fail on WeCom's 41050 instead.
+        lane('jobs:welcome', options.welcomeConcurrency ?? 8, { sql: "e.kind = 'welcome'", params: [] }, 21_000),
+  };
+  return {
+    ...lanes,
+    // One process, one event loop: while welcomes queue up, tagging and notices take one slot
+    // so the welcome lane gets the CPU it needs to beat the 20 s deadline.
+    general: lane('jobs:general', options.concurrency, { sql: "e.kind <> 'welcome'", params: [] }, 30_000, {
+      throttle: options.welcomesFirst ? () => (lanes.welcome.saturated ? 1 : undefined) : undefined,
+    }),
+  };
+}
+
+export class UnknownJobKindError extends Error {
+  constructor(kind: string) {
+    super(`no handler for job kind "${kind}"`);
+  }
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from './config';
+import { startDemoWecom } from './demo';
+import { createLogger } from './logger';
+import { startRuntime } from './runtime';
+
+/** Process entry: `npm start`. ROLE=web|worker|all (default all). */
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`xiansuo: refusing to start. ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let simulator: Awaited<ReturnType<typeof startDemoWecom>>['simulator'] | undefined;
+  if (config.demoMode) {
+    const demo = await startDemoWecom(config, logger);
+    config = demo.config;
+    simulator = demo.simulator;
+  }
+  const runtime = await startRuntime(config, { logger, demoSimulator: simulator });
+  logger.info(
+    { url: runtime.url, role: config.role, database: config.databaseUrl.split(':')[0], instanceId: config.instanceId, demoMode: config.demoMode },
+    'xiansuo started',
+  );
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and work');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown took over 25 s; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    await runtime.stop();
+    await simulator?.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error('xiansuo: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

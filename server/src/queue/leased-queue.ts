@@ -1,0 +1,138 @@
+import { DataSource } from 'typeorm';
+
+/**
+ * A work queue kept in a database table, safe with several instances on one database and with
+ * processes that die mid-task. A worker leases rows (lease_owner / lease_until); a lease that
+ * runs out without the row being finished makes the row claimable again, so work is never lost,
+ * and every finishing write checks the lease so a worker that lost its lease cannot overwrite
+ * a newer result. Used by the callback inbox and by the WeCom side-effect jobs.
+ *
+ * Table columns: id, status ('pending' while open), attempts, available_at, lease_owner,
+ * lease_until, last_error, finished_at, and optionally partition_key and priority.
+ */
+export interface LeasedQueueOptions {
+  table: string;
+  /** Rows with the same partition key are worked strictly one after another, in id order. */
+  partitioned?: boolean;
+  /** Lower priority value is claimed first. */
+  prioritized?: boolean;
+}
+
+/** Extra claim condition (on alias `e`) and order; default order is priority (if any), then oldest first. */
+export interface ClaimFilter {
+  sql: string;
+  /** A function when a parameter depends on the time of the claim. */
+  params: unknown[] | (() => unknown[]);
+  newestFirst?: boolean;
+}
+
+export interface Lease {
+  id: number;
+  owner: string;
+  until: number;
+}
+
+export class LeasedQueue {
+  private claimCounter = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: LeasedQueueOptions,
+    /** Identifies this process; part of every lease it takes. */
+    private readonly workerId: string,
+  ) {}
+
+  /**
+   * Leases up to `limit` rows that are due. Returns their ids. Two workers never get the same row:
+   * the UPDATE only succeeds on rows whose lease is free at that moment.
+   */
+  async claim(limit: number, leaseMs: number, filter?: ClaimFilter): Promise<Lease[]> {
+    const now = Date.now();
+    const t = this.options.table;
+    const conditions = [`e.status = 'pending'`, `e.available_at <= ?`, `(e.lease_until IS NULL OR e.lease_until < ?)`];
+    const params: unknown[] = [now, now];
+    if (this.options.partitioned) {
+      conditions.push(
+        `NOT EXISTS (SELECT 1 FROM ${t} p WHERE p.partition_key = e.partition_key AND p.status = 'pending' AND p.id < e.id)`,
+      );
+    }
+    if (filter) {
+      conditions.push(filter.sql);
+      params.push(...(typeof filter.params === 'function' ? filter.params() : filter.params));
+    }
+    const order = filter?.newestFirst ? 'e.id DESC' : this.options.prioritized ? 'e.priority, e.id' : 'e.id';
+    const candidates: Array<{ id: number | string }> = await this.dataSource.query(
+      `SELECT e.id FROM ${t} e WHERE ${conditions.join(' AND ')} ORDER BY ${order} LIMIT ${Math.floor(limit)}`,
+      params,
+    );
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((c) => Number(c.id));
+    const owner = `${this.workerId}:${++this.claimCounter}`;
+    const until = now + leaseMs;
+    await this.execute(
+      `UPDATE ${t} SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+       WHERE id IN (${ids.map(() => '?').join(',')}) AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
+      [owner, until, ...ids, now],
+    );
+    const claimed: Array<{ id: number | string }> = await this.dataSource.query(
+      `SELECT id FROM ${t} WHERE lease_owner = ? AND id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+      [owner, ...ids],
+    );
+    // In claim order (e.g. newest first), not the order the database returned them.
+    const won = new Set(claimed.map((row) => Number(row.id)));
+    return ids.filter((id) => won.has(id)).map((id) => ({ id, owner, until }));
+  }
+
+  /** Ends a row (done, ignored, skipped, dead…). False when the lease was lost meanwhile. */
+  finish(lease: Lease, status: string, error: string | null = null, extra: Record<string, unknown> = {}): Promise<boolean> {
+    return this.updateLeased(lease, { status, finished_at: Date.now(), last_error: error, lease_until: null, ...extra });
+  }
+
+  /** Gives the row back, to be tried again at `availableAt`. */
+  retryLater(lease: Lease, availableAt: number, error: string): Promise<boolean> {
+    return this.updateLeased(lease, { available_at: availableAt, last_error: error, lease_until: null });
+  }
+
+  /**
+   * Dead-letters, in one statement, open rows matching `where` that nobody holds, e.g. welcomes
+   * whose code expired in a backlog: cheaper than claiming each only to find it is too late.
+   */
+  expireWhere(where: string, params: unknown[], reason: string): Promise<number> {
+    const now = Date.now();
+    return this.execute(
+      `UPDATE ${this.options.table} SET status = 'dead', last_error = ?, finished_at = ?, lease_until = NULL
+       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?) AND ${where}`,
+      [reason, now, now, ...params],
+    );
+  }
+
+  /** Frees the leases an earlier life of this instance (same instance id) held when it died. */
+  async releaseLeasesOf(workerIdPrefix: string): Promise<number> {
+    // The prefix is matched literally: INSTANCE_ID may contain '_' (a LIKE wildcard), and
+    // instance "web_1" must not free the leases of a live "web-1".
+    const literal = workerIdPrefix.replace(/[!%_]/g, (c) => `!${c}`);
+    return this.execute(
+      `UPDATE ${this.options.table} SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_owner LIKE ? ESCAPE '!'`,
+      [`${literal}%`],
+    );
+  }
+
+  private updateLeased(lease: Lease, values: Record<string, unknown>): Promise<boolean> {
+    const columns = Object.keys(values);
+    return this.execute(
+      `UPDATE ${this.options.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}
+       WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+      [...columns.map((c) => values[c]), lease.id, lease.owner],
+    ).then((affected) => affected === 1);
+  }
+
+  private async execute(sql: string, params: unknown[]): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(sql, params, true);
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
+  }
+}

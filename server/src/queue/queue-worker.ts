@@ -1,0 +1,164 @@
+import type { Logger } from '../logger';
+import { backoffMs, sleep } from '../util/async';
+import { ClaimFilter, Lease, LeasedQueue } from './leased-queue';
+
+/** What a handler decided for its row. Throwing means "failed this time". */
+export type FinalStatus = 'done' | 'ignored' | 'skipped';
+
+export interface QueueRow {
+  id: number;
+  attempts: number;
+  deadlineAt?: number | null;
+}
+
+export interface QueueWorkerOptions<Row extends QueueRow> {
+  name: string;
+  queue: LeasedQueue;
+  load(ids: number[]): Promise<Row[]>;
+  handle(row: Row): Promise<FinalStatus>;
+  /** Errors that will not get better by retrying (e.g. WeCom says the id is invalid). */
+  isPermanent(error: unknown): boolean;
+  logger: Logger;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  claimFilter?: ClaimFilter;
+  /** Housekeeping run before claiming, at most every sweepEveryMs (e.g. expire what is too late). */
+  sweep?: () => Promise<void>;
+  sweepEveryMs?: number;
+  /** A lower concurrency to use for now (e.g. while a more urgent lane has a backlog). */
+  throttle?: () => number | undefined;
+}
+
+/**
+ * Pulls rows from a LeasedQueue and runs them with bounded concurrency: retries with backoff,
+ * dead-letters after maxAttempts (or a permanent error, or a passed deadline) keeping the error,
+ * and on stop() finishes what it has in hand before resolving.
+ */
+export class QueueWorker<Row extends QueueRow> {
+  private running = false;
+  private inFlight = 0;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private idle: Array<() => void> = [];
+  private lastSweep = 0;
+  private lastClaimFull = false;
+
+  constructor(private readonly options: QueueWorkerOptions<Row>) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** True while this worker has more work than slots: other lanes should make room for it. */
+  get saturated(): boolean {
+    return this.running && (this.lastClaimFull || this.inFlight >= this.options.concurrency);
+  }
+
+  /** Nudge: new work was just stored by this process; no need to wait for the poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  /** Claims and runs one batch, waiting for it; returns how many rows it handled (tests, tools). */
+  async drainOnce(): Promise<number> {
+    const batch = await this.claimBatch(this.options.concurrency);
+    await Promise.all(batch.map(({ lease, row }) => this.process(lease, row)));
+    return batch.length;
+  }
+
+  /** Leases up to `limit` rows and loads them in one query. */
+  private async claimBatch(limit: number): Promise<Array<{ lease: Lease; row: Row | undefined }>> {
+    const { sweep, sweepEveryMs = 1000 } = this.options;
+    if (sweep && Date.now() - this.lastSweep >= sweepEveryMs) {
+      this.lastSweep = Date.now();
+      await sweep();
+    }
+    const leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.claimFilter);
+    if (leases.length === 0) return [];
+    const rows = new Map((await this.options.load(leases.map((l) => l.id))).map((row) => [row.id, row]));
+    return leases.map((lease) => ({ lease, row: rows.get(lease.id) }));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const limit = Math.min(this.options.concurrency, this.options.throttle?.() ?? this.options.concurrency);
+      const capacity = limit - this.inFlight;
+      let claimed = 0;
+      if (capacity > 0) {
+        try {
+          const batch = await this.claimBatch(capacity);
+          claimed = batch.length;
+          this.lastClaimFull = claimed === capacity && capacity > 0;
+          for (const { lease, row } of batch) {
+            this.inFlight++;
+            void this.process(lease, row).finally(() => {
+              this.inFlight--;
+              this.notify();
+              if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+            });
+          }
+        } catch (error) {
+          this.options.logger.error({ queue: this.options.name, err: (error as Error).message }, 'claim failed; will retry');
+          await sleep(this.options.pollMs * 5);
+        }
+      }
+      if (claimed === 0 || this.inFlight >= limit) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private async process(lease: Lease, row: Row | undefined): Promise<void> {
+    const { queue, logger, name } = this.options;
+    // Claimed but gone (deleted by an operator): nothing to do; the lease simply expires.
+    if (!row) return;
+    try {
+      const status = await this.options.handle(row);
+      const finished = await queue.finish(lease, status);
+      if (!finished) logger.warn({ queue: name, id: row.id }, 'lease lost before finishing; another worker owns the row');
+    } catch (error) {
+      await this.fail(lease, row, error).catch((e) =>
+        logger.error({ queue: name, id: row.id, err: (e as Error).message }, 'could not record failure; lease will expire'),
+      );
+    }
+  }
+
+  private async fail(lease: Lease, row: Row, error: unknown): Promise<void> {
+    const { queue, logger, name } = this.options;
+    const message = describe(error);
+    const delay = backoffMs(row.attempts, this.options.retryBaseMs, this.options.retryCapMs);
+    const pastDeadline = row.deadlineAt != null && Date.now() + delay > row.deadlineAt;
+    if (this.options.isPermanent(error) || row.attempts >= this.options.maxAttempts || pastDeadline) {
+      logger.error({ queue: name, id: row.id, attempts: row.attempts, err: message }, 'dead-lettered');
+      await queue.finish(lease, 'dead', message);
+      return;
+    }
+    logger.warn({ queue: name, id: row.id, attempts: row.attempts, err: message, retryInMs: delay }, 'failed; will retry');
+    await queue.retryLater(lease, Date.now() + delay, message);
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as Error;
+  return (e?.message ?? String(error)).slice(0, 2000);
+}

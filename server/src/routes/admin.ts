@@ -1,0 +1,25 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { AppContext } from '../context';
+import { requireAdmin } from '../http/middleware';
+import { inboxAdminRoutes } from './admin/inbox';
+import { channelAdminRoutes } from './admin/channels';
+import { leadAdminRoutes } from './admin/leads';
+import { teamAdminRoutes } from './admin/teams';
+import { ownershipAdminRoutes } from './admin/ownership';
+import { scoringAdminRoutes } from './admin/scoring';
+import { leadMergeAdminRoutes } from './admin/lead-merges';
+import { followUpAdminRoutes } from './admin/follow-ups';
+import { statsAdminRoutes } from './admin/stats';
+import { demoAdminRoutes } from './admin/demo';
+
+/** Everything under /api/admin: bearer ADMIN_TOKEN, JSON bodies up to 256 KB. */
+export function adminRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/api/admin' });
+  router.use(requireAdmin(app.config.adminToken));
+  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' }));
+  for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
+    router.use(sub.routes(), sub.allowedMethods());
+  }
+  return router;
+}

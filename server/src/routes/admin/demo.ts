@@ -1,0 +1,40 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import type { AppContext } from '../../context';
+import { getChannel } from '../../channels/commands';
+import { notFound } from '../../http/errors';
+import { WecomDriver, WecomSimulator } from '../../wecom/simulator';
+
+const simulateAddSchema = z.object({
+  channelId: z.number().int().positive().optional(),
+  userId: z.string().min(1).max(64).optional(),
+  name: z.string().min(1).max(64).optional(),
+});
+
+/**
+ * Demo mode only: plays a customer scanning a channel code, as WeCom would — the simulator gets
+ * the customer and a welcome code, and a signed, encrypted callback is posted to this service.
+ */
+export function demoAdminRoutes(app: AppContext, simulator: WecomSimulator | undefined): Router {
+  const router = new Router({ prefix: '/demo' });
+  router.post('/simulate-add', async (ctx) => {
+    if (!simulator || !app.config.demoMode) throw notFound('demo endpoint (only in demo mode)');
+    const input = simulateAddSchema.parse(ctx.request.body ?? {});
+    const channel = input.channelId ? await getChannel(app, input.channelId) : null;
+    const driver = new WecomDriver({
+      callbackUrl: `http://127.0.0.1:${ctx.socket.localPort}/wecom/callback`,
+      token: app.config.wecom.callbackToken,
+      encodingAesKey: app.config.wecom.callbackAesKey,
+      corpId: app.config.wecom.corpId,
+      simulator,
+    });
+    const result = await driver.customerAddsRep({
+      userId: input.userId ?? channel?.userIds[0] ?? 'zhangsan',
+      state: channel?.state,
+      customer: { name: input.name ?? `演示客户${Math.floor(Math.random() * 1000)}` },
+    });
+    ctx.status = 202;
+    ctx.body = { externalUserId: result.externalUserId, callbackStatus: result.response.status };
+  });
+  return router;
+}

@@ -1,0 +1,77 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { AppContext } from '../../context';
+import { InboxEvent } from '../../inbox/inbox-event.entity';
+import { Job } from '../../jobs/job.entity';
+import { conflict } from '../../http/errors';
+
+const STATUSES = ['pending', 'done', 'ignored', 'skipped', 'dead'] as const;
+const listQuery = z.object({
+  status: z.enum(STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+
+/** Operator view of the inbox and job queues: counts and dead letters, for alerting and replay. */
+export function inboxAdminRoutes(app: AppContext): Router {
+  const router = new Router();
+
+  router.get('/queues', async (ctx) => {
+    const count = async (table: string) => {
+      const rows: Array<{ status: string; n: number | string }> = await app.dataSource.query(
+        `SELECT status, COUNT(*) AS n FROM ${table} GROUP BY status`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    };
+    ctx.body = { inbox: await count('inbox_event'), jobs: await count('job') };
+  });
+
+  // Both queues share their bookkeeping columns, so one listing serves both.
+  const listing = (entity: typeof InboxEvent | typeof Job) => async (ctx: Context) => {
+    const q = listQuery.parse(ctx.query);
+    const rows: Array<InboxEvent | Job> = await app.dataSource.getRepository<InboxEvent | Job>(entity).find({
+      where: q.status ? ({ status: q.status } as never) : {},
+      order: { id: 'DESC' },
+      take: q.limit,
+    });
+    ctx.body = {
+      items: rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        attempts: r.attempts,
+        lastError: r.lastError,
+        createdAt: iso('receivedAt' in r ? r.receivedAt : r.createdAt),
+        finishedAt: iso(r.finishedAt),
+      })),
+    };
+  };
+  router.get('/inbox', listing(InboxEvent));
+  router.get('/jobs', listing(Job));
+
+  // After the cause of a dead letter is fixed (a WeCom permission, a bad rule), run it again.
+  // Handlers are idempotent, so a replay never repeats an effect that already happened.
+  const replay = (table: string) => async (ctx: Context) => {
+    const id = z.coerce.number().int().positive().parse(ctx.params.id);
+    const runner = app.dataSource.createQueryRunner();
+    try {
+      const result = await runner.query(
+        `UPDATE ${table} SET status = 'pending', attempts = 0, available_at = ?, lease_until = NULL, finished_at = NULL WHERE id = ? AND status = 'dead'`,
+        [Date.now(), id],
+        true,
+      );
+      if (!result.affected) throw conflict('only a dead row can be replayed');
+    } finally {
+      await runner.release();
+    }
+    app.kick();
+    ctx.status = 202;
+    ctx.body = { id, status: 'pending' };
+  };
+  router.post('/inbox/:id/replay', replay('inbox_event'));
+  router.post('/jobs/:id/replay', replay('job'));
+
+  return router;
+}

@@ -1,0 +1,14 @@
+import type { ScheduledTask } from '../scheduled-tasks';
+import { pruneLeases } from './lease';
+
+export const LEASE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** The scheduler's own housekeeping: one lease row per task per slot adds up (1440 a day per minutely task). */
+export const pruneLeasesTask: ScheduledTask = {
+  name: 'scheduler.prune-leases',
+  cron: '17 3 * * *',
+  async run(ctx) {
+    const removed = await pruneLeases(ctx, LEASE_RETENTION_MS);
+    if (removed) ctx.logger.info({ removed }, 'pruned old scheduler leases');
+  },
+};
