@@ -1,0 +1,49 @@
+import type { AppContext } from '../../context';
+import type { Job } from '../../jobs/job.entity';
+import { ensureCorpTags } from '../../tags/corp-tags';
+import { LeadTag } from '../lead-tag.entity';
+import { addTimelineEntry } from '../timeline';
+
+interface MarkTagPayload {
+  leadId: number;
+  userId: string;
+  externalUserId: string;
+  tagNames: string[];
+  /** Why the tags are applied, e.g. "channel:12". */
+  source: string;
+}
+
+/**
+ * Job `mark_tag`: applies corp tags to the customer in WeCom, then records them on the lead.
+ * mark_tag is idempotent in WeCom (adding a tag already there changes nothing), so a retry after
+ * a failure or a crash cannot double anything.
+ */
+export async function markTagJob(job: Job, ctx: AppContext) {
+  const payload = job.payload as unknown as MarkTagPayload;
+  const ids = await ensureCorpTags(ctx, payload.tagNames);
+  const tagIds = [...ids.values()];
+  if (tagIds.length === 0) return 'skipped' as const;
+  await ctx.wecom.contact.post('externalcontact/mark_tag', {
+    userid: payload.userId,
+    external_userid: payload.externalUserId,
+    add_tag: tagIds,
+  });
+  const now = Date.now();
+  await ctx.dataSource.transaction(async (manager) => {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(LeadTag)
+      .values([...ids].map(([name, tagId]) => ({ leadId: payload.leadId, name, tagId, source: payload.source, createdAt: now })))
+      .orIgnore()
+      .execute();
+    await addTimelineEntry(manager, {
+      leadId: payload.leadId,
+      kind: 'tags.marked',
+      summary: `已打标签：${[...ids.keys()].join('、')}`,
+      data: { tags: [...ids.keys()], userId: payload.userId },
+      dedupKey: `job:${job.id}:tags`,
+    });
+  });
+  return 'done' as const;
+}

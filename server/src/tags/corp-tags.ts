@@ -1,0 +1,79 @@
+import { In } from 'typeorm';
+import type { AppContext } from '../context';
+import { WecomApiError } from '../wecom/errors';
+import { CorpTag } from './corp-tag.entity';
+
+/** Tags Xiansuo creates for channels go into this WeCom tag group. */
+export const DEFAULT_TAG_GROUP = '线索渠道';
+
+interface TagGroupReply {
+  group_id: string;
+  group_name: string;
+  deleted?: boolean;
+  tag?: Array<{ id: string; name: string; deleted?: boolean }>;
+}
+
+const TAG_NAME_EXISTS = 40071;
+
+function rowsOf(groups: TagGroupReply[], now: number): CorpTag[] {
+  return groups.flatMap((group) =>
+    (group.tag ?? []).map((tag) =>
+      Object.assign(new CorpTag(), {
+        id: tag.id,
+        name: tag.name,
+        groupId: group.group_id,
+        groupName: group.group_name,
+        deleted: Boolean(tag.deleted || group.deleted),
+        syncedAt: now,
+      }),
+    ),
+  );
+}
+
+/** Re-reads every corp tag from WeCom; tags gone from WeCom are kept locally, marked deleted. */
+export async function syncCorpTags(ctx: AppContext): Promise<number> {
+  const reply = await ctx.wecom.contact.post<{ tag_group?: TagGroupReply[] }>('externalcontact/get_corp_tag_list', {});
+  const now = Date.now();
+  const rows = rowsOf(reply.tag_group ?? [], now);
+  await ctx.dataSource.transaction(async (manager) => {
+    if (rows.length) await manager.getRepository(CorpTag).save(rows, { chunk: 200 });
+    await manager
+      .createQueryBuilder()
+      .update(CorpTag)
+      .set({ deleted: true })
+      .where('synced_at < :now', { now })
+      .execute();
+  });
+  return rows.length;
+}
+
+/**
+ * WeCom tag ids for these names, creating the missing ones (in DEFAULT_TAG_GROUP) with
+ * add_corp_tag. Known names are answered from the local copy without calling WeCom.
+ */
+export async function ensureCorpTags(ctx: AppContext, names: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  const repo = ctx.dataSource.getRepository(CorpTag);
+  const lookup = async () => {
+    const rows = wanted.length ? await repo.findBy({ name: In(wanted), deleted: false }) : [];
+    return new Map(rows.map((r) => [r.name, r.id]));
+  };
+  let ids = await lookup();
+  if (ids.size === wanted.length) return ids;
+  await syncCorpTags(ctx);
+  ids = await lookup();
+  const missing = wanted.filter((name) => !ids.has(name));
+  if (missing.length === 0) return ids;
+  try {
+    const reply = await ctx.wecom.contact.post<{ tag_group: TagGroupReply }>('externalcontact/add_corp_tag', {
+      group_name: DEFAULT_TAG_GROUP,
+      tag: missing.map((name) => ({ name })),
+    });
+    await repo.save(rowsOf([reply.tag_group], Date.now()));
+  } catch (error) {
+    // Someone created one of them meanwhile (another instance, or the admin console).
+    if (!(error instanceof WecomApiError && error.errcode === TAG_NAME_EXISTS)) throw error;
+    await syncCorpTags(ctx);
+  }
+  return lookup();
+}
