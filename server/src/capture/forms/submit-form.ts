@@ -1,0 +1,64 @@
+import type { AppContext } from '../../context';
+import { FormSubmission } from '../form-submission.entity';
+import { upsertLeadFromContactInfo } from '../upsert-lead';
+import type { ParsedSubmission } from './parse-submission';
+
+/**
+ * Stores one web-form submission and lands it on a lead (found or created, merging duplicates
+ * it proves), in one transaction. `formKey` is free text chosen by whoever embeds the form; it
+ * becomes the lead's sourceDetail and the activity value that scoring rules can match.
+ */
+export async function submitForm(app: AppContext, formKey: string, submission: ParsedSubmission, ipHash: string): Promise<{ submissionId: number; leadId: number; created: boolean }> {
+  const result = await app.dataSource.transaction(async (manager) => {
+    const now = Date.now();
+    const fields: Record<string, unknown> = {
+      formKey,
+      ...(submission.name ? { name: submission.name } : {}),
+      ...(submission.identity.phone ? { phone: submission.identity.phone } : {}),
+      ...(submission.identity.email ? { email: submission.identity.email } : {}),
+      ...(submission.identity.unionid ? { unionid: submission.identity.unionid } : {}),
+      ...(submission.company ? { company: submission.company } : {}),
+      ...(submission.message ? { message: submission.message } : {}),
+      ...(Object.keys(submission.custom).length ? { custom: submission.custom } : {}),
+    };
+    // The row exists before the lead is known so its id can key the lead's timeline entry.
+    const inserted = await manager.insert(FormSubmission, {
+      leadId: 0,
+      fields: fields as never,
+      utmSource: submission.utm.source,
+      utmMedium: submission.utm.medium,
+      utmCampaign: submission.utm.campaign,
+      utmTerm: submission.utm.term,
+      utmContent: submission.utm.content,
+      pageUrl: submission.pageUrl,
+      referrer: submission.referrer,
+      ipHash,
+      createdAt: now,
+    });
+    const submissionId = Number(inserted.identifiers[0].id);
+    const { lead, created } = await upsertLeadFromContactInfo(
+      manager,
+      {
+        name: submission.name,
+        ...submission.identity,
+        corpName: submission.company,
+        attributes: submission.custom,
+        source: 'form',
+        sourceDetail: formKey,
+        note: submission.message,
+        timelineData: {
+          formSubmissionId: submissionId,
+          utmSource: submission.utm.source,
+          utmCampaign: submission.utm.campaign,
+          pageUrl: submission.pageUrl,
+        },
+        occurredAt: now,
+      },
+      `form:${submissionId}`,
+    );
+    await manager.update(FormSubmission, { id: submissionId }, { leadId: lead.id });
+    return { submissionId, leadId: lead.id, created };
+  });
+  app.kick();
+  return result;
+}

@@ -1,0 +1,86 @@
+import type { AppContext } from '../../context';
+import type { RepActor } from '../../auth/rep-sessions';
+import { badRequest } from '../../http/errors';
+import { FollowUp } from '../follow-up.entity';
+import { Lead } from '../lead.entity';
+import { recordActivity } from '../scoring/record-activity';
+import { applyStageChange } from '../stages/change-stage';
+import { findAccessibleLead } from '../lead-access';
+import { addTimelineEntry } from '../timeline';
+import { FOLLOW_UP_KIND_LABELS, formatCst, outcomeLabel } from './labels';
+import type { LogFollowUpInput } from './schemas';
+
+/** A next step a little in the past is clock skew between phone and server, not a mistake. */
+const PAST_SLACK_MS = 5 * 60_000;
+
+/**
+ * Command: the lead's owner logs a call, visit, chat or note. One transaction writes the
+ * follow-up (with a pending reminder when it has a next step), the lead's follow-up clocks, the
+ * timeline, the outcome as a scoring signal, and moves a `new` lead to `contacted`.
+ */
+export async function logFollowUp(ctx: AppContext, actor: RepActor, leadId: number, input: LogFollowUpInput) {
+  const now = Date.now();
+  if (input.nextStepAt !== undefined && input.nextStepAt < now - PAST_SLACK_MS) {
+    throw badRequest('下一步时间不能早于现在', { fields: [{ path: 'nextStepAt', message: 'nextStepAt is in the past' }] });
+  }
+  return ctx.dataSource.transaction(async (manager) => {
+    const lead = await findAccessibleLead(manager, actor, leadId);
+    const repo = manager.getRepository(FollowUp);
+    const followUp = repo.create({
+      leadId,
+      userId: actor.userId,
+      kind: input.kind,
+      outcome: input.outcome ?? null,
+      content: input.content?.trim() || null,
+      nextStepAt: input.nextStepAt ?? null,
+      nextStepNote: input.nextStepNote || null,
+      reminderStatus: input.nextStepAt !== undefined ? 'pending' : 'none',
+      createdAt: now,
+    });
+    await repo.insert(followUp);
+
+    await manager
+      .createQueryBuilder()
+      .update(Lead)
+      .set({
+        lastFollowUpAt: now,
+        lastInteractionAt: now,
+        updatedAt: now,
+        // The first response is kept even when later follow-ups come: response time is measured once.
+        firstResponseAt: () => `COALESCE(first_response_at, ${Number(now)})`,
+      })
+      .where('id = :id', { id: leadId })
+      .execute();
+
+    const parts = [`${FOLLOW_UP_KIND_LABELS[input.kind]}跟进`];
+    if (followUp.outcome) parts.push(`结果：${outcomeLabel(followUp.outcome)}`);
+    if (followUp.nextStepAt) parts.push(`下一步：${formatCst(followUp.nextStepAt)}${followUp.nextStepNote ? ` ${followUp.nextStepNote}` : ''}`);
+    await addTimelineEntry(manager, {
+      leadId,
+      kind: 'follow_up.logged',
+      summary: parts.join('；'),
+      data: { followUpId: followUp.id, userId: actor.userId, kind: input.kind, outcome: followUp.outcome, nextStepAt: followUp.nextStepAt },
+      dedupKey: `follow_up:${followUp.id}`,
+      occurredAt: now,
+    });
+
+    let stage = lead.stage;
+    if (lead.stage === 'new') {
+      // A lead someone has talked to is contacted, whether or not the rep remembers to say so.
+      const moved = await applyStageChange(manager, { leadId, from: 'new', to: 'contacted', at: now, by: actor.userId, reason: '已记录跟进' });
+      if (moved) stage = 'contacted';
+    }
+
+    if (followUp.outcome) {
+      await recordActivity(manager, {
+        leadId,
+        kind: 'follow_up_outcome',
+        value: followUp.outcome,
+        data: { followUpId: followUp.id, kind: input.kind },
+        dedupKey: `follow_up:${followUp.id}:outcome`,
+        occurredAt: now,
+      });
+    }
+    return { followUp, stage };
+  });
+}

@@ -1,0 +1,75 @@
+import type { AppContext } from '../../context';
+import { HttpError, notFound } from '../../http/errors';
+import { Lead } from '../lead.entity';
+import { LeadAssignment } from '../lead-assignment.entity';
+import { tagNamesOf } from '../lead-tags';
+import { addTimelineEntry } from '../timeline';
+import { claimAllowance } from './claim-limits';
+import { presentLeadOwnership } from './presenters';
+
+/**
+ * Command: a rep takes a lead from the pool. The claim itself is one conditional UPDATE
+ * (… WHERE in_pool = 1), so of two reps claiming at once exactly one changes the row and the
+ * other gets 409 already_claimed, on SQLite and MySQL alike. Caps are checked first: a rep at
+ * the daily claim limit gets 429, one holding maxHeldLeads gets 409 held_limit_reached.
+ */
+export async function claimFromPool(ctx: AppContext, userId: string, leadId: number) {
+  const manager = ctx.dataSource.manager;
+  const lead = await manager.findOneBy(Lead, { id: leadId });
+  if (!lead || lead.mergedIntoId) throw notFound('lead');
+  if (!lead.inPool) {
+    // A retried request that already won gets the same answer again.
+    if (lead.ownerUserId === userId) return presentLeadOwnership(lead, await tagNamesOf(manager, leadId));
+    if (lead.ownerUserId) throw alreadyClaimed();
+    throw notFound('lead');
+  }
+
+  const now = Date.now();
+  const allowance = await claimAllowance(manager, userId, now);
+  if (allowance.claimedToday >= allowance.dailyLimit) {
+    throw new HttpError(429, 'daily_claim_limit_reached', `今日认领已达上限（${allowance.dailyLimit} 条），请明天再来`, {
+      limit: allowance.dailyLimit,
+      claimedToday: allowance.claimedToday,
+    });
+  }
+  if (allowance.held >= allowance.heldLimit) {
+    throw new HttpError(409, 'held_limit_reached', `您名下的在跟进线索已达上限（${allowance.heldLimit} 条），请先跟进或退回部分线索`, {
+      limit: allowance.heldLimit,
+      held: allowance.held,
+    });
+  }
+
+  // No throwing inside: the loser's transaction commits nothing and the 409 is raised after it.
+  const won = await ctx.dataSource.transaction(async (m) => {
+    const claimed = await m
+      .createQueryBuilder()
+      .update(Lead)
+      .set({ ownerUserId: userId, inPool: false, poolSince: null, assignedAt: now, teamId: allowance.teamId ?? lead.teamId, updatedAt: now })
+      .where('id = :id AND in_pool = 1 AND owner_user_id IS NULL', { id: leadId })
+      .execute();
+    if (claimed.affected !== 1) return false;
+    const inserted = await m.insert(LeadAssignment, {
+      leadId,
+      kind: 'claimed',
+      fromUserId: null,
+      toUserId: userId,
+      teamId: allowance.teamId ?? lead.teamId,
+      reason: '从公海认领',
+      createdAt: now,
+    });
+    await addTimelineEntry(m, {
+      leadId,
+      kind: 'pool.claimed',
+      summary: `${userId} 从公海认领了该线索`,
+      data: { userId },
+      dedupKey: `claim:${inserted.identifiers[0].id}`,
+      occurredAt: now,
+    });
+    return true;
+  });
+  if (!won) throw alreadyClaimed();
+  const fresh = await manager.findOneByOrFail(Lead, { id: leadId });
+  return presentLeadOwnership(fresh, await tagNamesOf(manager, leadId));
+}
+
+const alreadyClaimed = () => new HttpError(409, 'already_claimed', '该线索已被其他同事认领');

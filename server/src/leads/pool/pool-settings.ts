@@ -1,0 +1,54 @@
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { getSetting, putSetting } from '../../settings/settings';
+import { readConfigJson } from '../../util/config-file';
+import type { Team } from '../../teams/team.entity';
+
+const hours = z.number().int().min(1).max(24 * 90);
+
+export const poolSettingsSchema = z.object({
+  /** Hours an owner has to follow up a lead before it goes back to the pool. */
+  followUpHours: hours,
+  /** Pool claims per rep per day (Asia/Shanghai calendar day). */
+  dailyClaimLimit: z.number().int().min(0).max(10_000),
+  /** A rep holding this many active leads cannot claim more. */
+  maxHeldLeads: z.number().int().min(1).max(1_000_000),
+  /** Per channel id: its own follow-up deadline (a trade show may allow longer than a web form). */
+  channelOverrides: z.record(z.string().regex(/^\d+$/, 'must be a channel id'), z.object({ followUpHours: hours })),
+});
+export type PoolSettings = z.infer<typeof poolSettingsSchema>;
+
+const SETTING_KEY = 'pool.settings';
+const BUILT_IN: PoolSettings = { followUpHours: 24, dailyClaimLimit: 20, maxHeldLeads: 100, channelOverrides: {} };
+
+export function filePoolSettings(): PoolSettings {
+  const raw = readConfigJson('pool.json');
+  if (raw === null) return BUILT_IN;
+  const parsed = poolSettingsSchema.partial().safeParse(raw);
+  if (!parsed.success) throw new Error(`config/pool.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { ...BUILT_IN, ...parsed.data };
+}
+
+/** config/pool.json with the admin's overrides (setting `pool.settings`, via the admin API) on top. */
+export async function loadPoolSettings(manager: EntityManager): Promise<PoolSettings> {
+  const stored = await getSetting<Partial<PoolSettings>>(manager, SETTING_KEY);
+  return { ...filePoolSettings(), ...(stored ?? {}) };
+}
+
+/** Fields given replace the stored ones; channelOverrides is replaced as a whole. */
+export async function savePoolSettings(manager: EntityManager, patch: Partial<PoolSettings>): Promise<PoolSettings> {
+  const stored = (await getSetting<Partial<PoolSettings>>(manager, SETTING_KEY)) ?? {};
+  await putSetting(manager, SETTING_KEY, { ...stored, ...patch });
+  return loadPoolSettings(manager);
+}
+
+/**
+ * The follow-up deadline for a lead: its channel's override, else its team's, else the global
+ * default. The channel wins because it says how the customer came in (an expo contact is slower
+ * to reach than a form filler), whichever team works it.
+ */
+export function followUpHoursFor(settings: PoolSettings, lead: { channelId: number | null; teamId: number | null }, teams: Map<number, Team>): number {
+  const byChannel = lead.channelId != null ? settings.channelOverrides[String(lead.channelId)]?.followUpHours : undefined;
+  const byTeam = lead.teamId != null ? teams.get(lead.teamId)?.followUpHours : undefined;
+  return byChannel ?? byTeam ?? settings.followUpHours;
+}

@@ -1,0 +1,30 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { loginWithCode, requireRep } from '../auth/rep-sessions';
+import { repPoolRoutes } from './rep/pool';
+import { repFollowUpRoutes } from './rep/follow-ups';
+import { repLeadRoutes } from './rep/leads';
+
+/**
+ * /api/rep: what a signed-in rep (the mini-program) may do. Every route but /login needs the
+ * rep's session token; handlers read the rep from ctx.state.actor and must scope data to them.
+ */
+export function repRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/api/rep' });
+  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  router.post('/login', async (ctx) => {
+    const { code } = z.object({ code: z.string().min(1).max(128) }).parse(ctx.request.body ?? {});
+    const session = await loginWithCode(app, code);
+    ctx.body = { token: session.token, userId: session.userId, expiresAt: new Date(session.expiresAt).toISOString() };
+  });
+  router.use(requireRep(app));
+  router.get('/me', (ctx) => {
+    ctx.body = { userId: ctx.state.actor.userId };
+  });
+  // One router per domain; each scopes what it returns to ctx.state.actor.userId.
+  const subRouters: Router[] = [repPoolRoutes(app), repFollowUpRoutes(app), repLeadRoutes(app)];
+  for (const sub of subRouters) router.use(sub.routes(), sub.allowedMethods());
+  return router;
+}

@@ -1,0 +1,40 @@
+import { In } from 'typeorm';
+import type { AppContext } from '../context';
+import { Channel } from '../channels/channel.entity';
+import { CohortLead, loadCohort, rate, reachedCounts } from './cohort';
+import type { StatsRange } from './range';
+
+/** Per channel (and 'organic'): leads created in the range, how far they got, and won / leads. */
+export async function channelConversionStats(ctx: AppContext, range: StatsRange) {
+  const leads = await loadCohort(ctx, range);
+  const groups = new Map<number | null, CohortLead[]>();
+  for (const lead of leads) {
+    const list = groups.get(lead.channelId) ?? [];
+    list.push(lead);
+    groups.set(lead.channelId, list);
+  }
+  const ids = [...groups.keys()].filter((id): id is number => id !== null);
+  const channels = ids.length ? await ctx.dataSource.getRepository(Channel).findBy({ id: In(ids) }) : [];
+  const names = new Map(channels.map((c) => [c.id, c.name]));
+  // Channels by id, organic last.
+  const keys = [...ids.sort((a, b) => a - b), ...(groups.has(null) ? [null] : [])];
+  return {
+    from: range.from,
+    to: range.to,
+    timezone: 'Asia/Shanghai',
+    items: keys.map((channelId) => {
+      const group = groups.get(channelId)!;
+      const reached = reachedCounts(group);
+      return {
+        channelId,
+        attribution: channelId === null ? 'organic' : 'channel',
+        name: channelId === null ? null : (names.get(channelId) ?? null),
+        leads: group.length,
+        reached,
+        won: reached.won,
+        lost: group.filter((l) => l.stage === 'lost').length,
+        conversionRate: rate(reached.won, group.length),
+      };
+    }),
+  };
+}

@@ -1,0 +1,51 @@
+import type { AppContext } from '../context';
+import { CohortLead, loadCohort, rate, secondsSummary } from './cohort';
+import type { StatsRange } from './range';
+
+/**
+ * Per rep: leads created in the range that they own now, won and conversion among those, their
+ * response time, and the follow-ups they logged in the range (on any lead).
+ */
+export async function repStats(ctx: AppContext, range: StatsRange) {
+  const [leads, followUpRows] = await Promise.all([
+    loadCohort(ctx, range),
+    ctx.dataSource.query(
+      'SELECT user_id, COUNT(*) AS n FROM follow_up WHERE created_at >= ? AND created_at < ? GROUP BY user_id',
+      [range.start, range.end],
+    ) as Promise<Array<{ user_id: string; n: number | string }>>,
+  ]);
+  const followUps = new Map(followUpRows.map((r) => [r.user_id, Number(r.n)]));
+  const owned = new Map<string, CohortLead[]>();
+  let unassigned = 0;
+  for (const lead of leads) {
+    if (!lead.ownerUserId) {
+      unassigned++;
+      continue;
+    }
+    const list = owned.get(lead.ownerUserId) ?? [];
+    list.push(lead);
+    owned.set(lead.ownerUserId, list);
+  }
+  const userIds = [...new Set([...owned.keys(), ...followUps.keys()])].sort();
+  return {
+    from: range.from,
+    to: range.to,
+    timezone: 'Asia/Shanghai',
+    unassignedLeads: unassigned,
+    items: userIds.map((userId) => {
+      const mine = owned.get(userId) ?? [];
+      const won = mine.filter((l) => l.stage === 'won').length;
+      const responses = mine
+        .filter((l) => l.firstResponseAt !== null)
+        .map((l) => Math.max(0, l.firstResponseAt! - l.createdAt) / 1000);
+      return {
+        userId,
+        leads: mine.length,
+        followUps: followUps.get(userId) ?? 0,
+        won,
+        conversionRate: rate(won, mine.length),
+        responseTime: secondsSummary(responses),
+      };
+    }),
+  };
+}

@@ -1,0 +1,27 @@
+import type { AssignmentRule, Team, TeamMember } from './team.entity';
+
+const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+
+export function presentTeam(team: Team, members: TeamMember[]) {
+  return {
+    id: team.id,
+    name: team.name,
+    maxActiveLeads: team.maxActiveLeads,
+    followUpHours: team.followUpHours,
+    dailyClaimLimit: team.dailyClaimLimit,
+    members: members.map((m) => ({ userId: m.userId, active: m.active, lastAssignedAt: iso(m.lastAssignedAt) })),
+    createdAt: iso(team.createdAt),
+  };
+}
+
+export function presentRule(rule: AssignmentRule) {
+  return {
+    id: rule.id,
+    position: rule.position,
+    name: rule.name,
+    conditions: rule.conditions,
+    teamId: rule.teamId,
+    enabled: rule.enabled,
+    createdAt: iso(rule.createdAt),
+  };
+}

@@ -1,0 +1,64 @@
+import { adminRoutes } from '../src/routes/admin';
+import { repRoutes } from '../src/routes/rep';
+import { Harness, startHarness } from './support/harness';
+
+/** Every admin and rep route refuses a caller without the right bearer token. */
+describe('authentication on every non-public route', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ runtime: { runWorkers: false } });
+  });
+  afterAll(async () => h.close());
+
+  const routesOf = (router: ReturnType<typeof adminRoutes>) =>
+    router.stack.flatMap((layer) =>
+      layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path).replace(/:[A-Za-z]+/g, '1') })),
+    );
+
+  it('admin routes: 401 without a token, with a wrong token, and with a rep token', async () => {
+    const routes = routesOf(adminRoutes(h.runtime.ctx)).filter((r) => r.path.startsWith('/api/admin/'));
+    expect(routes.length).toBeGreaterThan(25);
+    h.sim.state.addMember('zhangsan');
+    const login = await fetch(`${h.url}/api/rep/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
+    });
+    const { token: repToken } = (await login.json()) as { token: string };
+    for (const { method, path } of routes) {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Bearer ${repToken}`]) {
+        const r = await fetch(`${h.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: ['GET', 'DELETE'].includes(method) ? undefined : '{}',
+        });
+        expect({ method, path, status: r.status }).toEqual({ method, path, status: 401 });
+      }
+    }
+  });
+
+  it('rep routes: 401 without a session (login excepted) and with the admin token', async () => {
+    const routes = routesOf(repRoutes(h.runtime.ctx)).filter((r) => r.path !== '/api/rep/login');
+    expect(routes.length).toBeGreaterThan(5);
+    for (const { method, path } of routes) {
+      for (const authorization of [undefined, 'Bearer not-a-session-token-000000', `Bearer ${h.config.adminToken}`]) {
+        const r = await fetch(`${h.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: ['GET', 'DELETE'].includes(method) ? undefined : '{}',
+        });
+        expect({ method, path, status: r.status }).toEqual({ method, path, status: 401 });
+      }
+    }
+  });
+
+  it('rep login: a bad, reused or foreign code is refused', async () => {
+    const post = (code: string) =>
+      fetch(`${h.url}/api/rep/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect((await post('not-a-code')).status).toBe(401);
+    const code = h.sim.state.issueLoginCode('zhangsan');
+    expect((await post(code)).status).toBe(200);
+    expect((await post(code)).status).toBe(401);
+    expect((await post('')).status).toBe(400);
+  });
+});
