@@ -1,0 +1,172 @@
+import { driverFor, fmt, keepAliveAgent, openLoop, postSealed, PostResult, prepareAdd, startSimulator, summarize } from './lib/load';
+import { machineLine, table, today, writeSection } from './lib/report';
+import { adminCall, createDatabase, openProbe, sleep, startService } from './lib/service';
+import type { BenchArgs } from './run';
+
+const REPS = ['rep01', 'rep02', 'rep03', 'rep04', 'rep05'];
+const TAGS = ['爆款活动', '2026春季'];
+
+/**
+ * Scenario 2, burst end to end: N adds through one channel within 50 s (default 10,000, i.e. 200/s),
+ * 30% of them delivered twice (WeCom's retry: the identical request again, 0.5–2 s later).
+ * Measures when every lead exists with its tags and welcome, the callback → send_welcome_msg delay,
+ * and the service's peak RSS; samples the queues to see which one backs up.
+ */
+export async function benchBurst(args: BenchArgs): Promise<void> {
+  const total = args.adds ?? 10_000;
+  const seconds = args.seconds ?? 50;
+  const rate = total / seconds;
+  const db = await createDatabase(args.db, args.mysqlUrl);
+  const sim = await startSimulator(REPS);
+  const service = await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-${args.db}` });
+  const probe = await openProbe(db.url);
+  const count = async (sql: string, params: unknown[] = []) => Number((await probe.query<{ n: number }>(sql, params))[0].n);
+  try {
+    const channel = (await adminCall(service.url, 'POST', '/api/admin/channels', { name: '爆款直播间', userIds: REPS, tags: TAGS, welcomeText: '感谢关注！回复「福利」领取活动礼包。' })).body;
+    if (!channel?.state) throw new Error(`could not create the channel: ${JSON.stringify(channel)}`);
+    const driver = driverFor(sim, service.url);
+    const agent = keepAliveAgent(512);
+    const sentAt = new Map<string, number>();
+    const retries: Array<Promise<PostResult>> = [];
+    const rssSamples: number[] = [];
+    const queueSamples: Array<{ t: number; inbox: number; welcome: number; general: number; leads: number }> = [];
+    const memTimer = setInterval(() => {
+      if (service.alive()) rssSamples.push(service.memory().rssKb);
+    }, 250);
+    const t0 = Date.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const [inbox, welcome, general, leads] = await Promise.all([
+          count(`SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'pending'`),
+          count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind = 'welcome'`),
+          count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind <> 'welcome'`),
+          count(`SELECT COUNT(*) AS n FROM \`lead\``),
+        ]);
+        queueSamples.push({ t: Date.now() - t0, inbox, welcome, general, leads });
+        await sleep(2000);
+      }
+    })();
+
+    const cpu0 = service.cpuSeconds();
+    const run = await openLoop({
+      rate,
+      seconds,
+      maxInFlight: 3000,
+      drainMs: 20_000,
+      send: async (i) => {
+        const add = prepareAdd(sim, driver, { userId: REPS[i % REPS.length], state: channel.state, index: i });
+        sentAt.set(add.welcomeCode, Date.now());
+        const first = await postSealed(agent, add.sealed, 10_000);
+        if (i % 10 < 3) {
+          retries.push(sleep(500 + ((i * 7919) % 1500)).then(() => postSealed(agent, add.sealed, 10_000)));
+        }
+        return first;
+      },
+    });
+    const retried = await Promise.all(retries);
+    const sendDoneMs = Date.now() - t0;
+
+    // Done = every lead captured, tagged (both tags recorded after mark_tag), and welcomed.
+    const deadline = Date.now() + (args.keep ? 600_000 : 300_000);
+    let leadsAt: number | null = null;
+    let doneAt: number | null = null;
+    while (Date.now() < deadline) {
+      const leads = await count(`SELECT COUNT(*) AS n FROM \`lead\` WHERE channel_id = ?`, [channel.id]);
+      if (leads >= total && leadsAt === null) leadsAt = Date.now() - t0;
+      const tags = await count(`SELECT COUNT(*) AS n FROM lead_tag`);
+      if (leads >= total && tags >= total * TAGS.length && sim.state.welcomeMessages.length >= total) {
+        doneAt = Date.now() - t0;
+        break;
+      }
+      await sleep(250);
+    }
+    const cpuSeconds = service.cpuSeconds() - cpu0;
+    sampling = false;
+    await sampler;
+    clearInterval(memTimer);
+
+    const acks = run.results.filter((r) => r.status === 200);
+    const ackLat = summarize(acks.map((r) => r.ms));
+    const retryOk = retried.filter((r) => r.status === 200).length;
+    const delays = sim.state.welcomeMessages.map((w) => w.at - (sentAt.get(w.welcome_code) ?? w.at));
+    const d = summarize(delays);
+    const over5 = delays.filter((x) => x > 5000).length;
+    const over20 = delays.filter((x) => x > 20_000).length;
+    const leadsFinal = await count(`SELECT COUNT(*) AS n FROM \`lead\` WHERE channel_id = ?`, [channel.id]);
+    const dupWelcomes = sim.state.welcomeMessages.length - new Set(sim.state.welcomeMessages.map((w) => w.welcome_code)).size;
+    const markTags = sim.successfulCalls('externalcontact/mark_tag').length;
+    const dead = await probe.query<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM job WHERE status = 'dead' GROUP BY kind`);
+    const deadInbox = await count(`SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'dead'`);
+    const mem = service.memory();
+    const peakRssMb = Math.max(mem.hwmKb, ...rssSamples) / 1024;
+    const e2eSeconds = (doneAt ?? Date.now() - t0) / 1000;
+    const result = {
+      db: args.db,
+      total,
+      rate,
+      acked: acks.length,
+      ackErrors: run.results.length - acks.length + run.skipped,
+      retries: retried.length,
+      retryOk,
+      ackLat,
+      sendDoneMs,
+      leadsAt,
+      doneAt,
+      leadsFinal,
+      welcomes: sim.state.welcomeMessages.length,
+      dupWelcomes,
+      markTags,
+      delays: d,
+      over5,
+      over20,
+      dead,
+      deadInbox,
+      peakRssMb,
+      cpuSeconds,
+    };
+    console.log(JSON.stringify(result));
+    const peakOf = (k: 'inbox' | 'welcome' | 'general') => Math.max(0, ...queueSamples.map((s) => s[k]));
+    const timeline = queueSamples
+      .filter((_, i) => i % 5 === 0)
+      .map((s) => [fmt(s.t / 1000, 0), s.leads, s.inbox, s.welcome, s.general]);
+    writeSection(
+      `burst-${args.db}`,
+      [
+        `### Burst end to end, ${args.db === 'mysql' ? 'MariaDB' : 'SQLite'}`,
+        '',
+        `Run ${today()} with \`npm run bench -- burst --db=${args.db}\`: ${total} adds through one channel (5 reps, 2 tags, welcome text) at ${fmt(rate, 0)}/s for ${seconds} s, 30% delivered twice. Service: one process, default settings (WORKER_CONCURRENCY=8, welcome lane 32). ${await machineLine(args.mysqlUrl)}.`,
+        '',
+        table(
+          ['measure', 'value'],
+          [
+            ['callbacks acknowledged (first delivery)', `${acks.length} / ${total} (errors or skipped: ${result.ackErrors})`],
+            ['repeated deliveries acknowledged', `${retryOk} / ${retried.length}`],
+            ['ack latency p50 / p99 / max', `${fmt(ackLat.p50)} / ${fmt(ackLat.p99)} / ${fmt(ackLat.max)} ms`],
+            ['all callbacks sent after', `${fmt(sendDoneMs / 1000)} s`],
+            ['every lead exists after', leadsAt === null ? `not within the bound (${leadsFinal} leads)` : `${fmt(leadsAt / 1000)} s`],
+            ['every lead tagged and welcomed after', doneAt === null ? 'not within the bound' : `${fmt(doneAt / 1000)} s`],
+            ['end-to-end rate', `${fmt(total / e2eSeconds, 0)} leads/s (incl. tags and welcome)`],
+            ['callback → send_welcome_msg p50 / p95 / p99 / max', `${fmt(d.p50, 0)} / ${fmt(d.p95, 0)} / ${fmt(d.p99, 0)} / ${fmt(d.max, 0)} ms`],
+            ['welcomes later than 5 s / 20 s', `${over5} / ${over20}`],
+            ['welcomes sent / duplicated', `${result.welcomes} / ${dupWelcomes}`],
+            ['successful mark_tag calls', String(markTags)],
+            ['dead-lettered jobs / inbox events', `${dead.map((x) => `${x.kind}: ${x.n}`).join(', ') || '0'} / ${deadInbox}`],
+            ['peak RSS of the service (VmHWM)', `${fmt(peakRssMb, 0)} MB`],
+            ['service CPU during the run', `${fmt(cpuSeconds, 0)} s (${fmt((cpuSeconds / e2eSeconds) * 100, 0)}% of one core)`],
+            ['peak backlog: inbox / welcome jobs / other jobs', `${peakOf('inbox')} / ${peakOf('welcome')} / ${peakOf('general')}`],
+          ],
+        ),
+        '',
+        'Queue samples (every 10 s): seconds since start, leads, pending inbox events, pending welcome jobs, pending other jobs.',
+        '',
+        table(['s', 'leads', 'inbox', 'welcome', 'other jobs'], timeline),
+      ].join('\n'),
+    );
+  } finally {
+    await service.stop();
+    await probe.close();
+    await sim.close();
+    if (!args.keep) await db.drop();
+  }
+}

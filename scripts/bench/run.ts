@@ -1,0 +1,76 @@
+import { benchAck } from './ack';
+import { benchBurst } from './burst';
+import { benchList } from './list';
+import { DEFAULT_MYSQL_URL } from './lib/service';
+
+/**
+ * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N]`
+ * Scenarios: ack, burst, list. No scenario = all of them (burst on both databases).
+ * MariaDB comes from BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test);
+ * every run creates and drops its own database there. Results go to docs/benchmarks.md.
+ */
+export interface BenchArgs {
+  db: 'sqlite' | 'mysql';
+  mysqlUrl: string;
+  seconds?: number;
+  rates?: number[];
+  adds?: number;
+  leads?: number;
+  /** Reuse an already seeded database for `list` (its name on the MySQL server). */
+  reuse?: string;
+  keep?: boolean;
+}
+
+function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven: boolean } {
+  const flags = new Map<string, string>();
+  const scenarios: string[] = [];
+  for (const a of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (m) flags.set(m[1], m[2] ?? 'true');
+    else scenarios.push(a);
+  }
+  const num = (k: string) => (flags.has(k) ? Number(flags.get(k)) : undefined);
+  const db = flags.get('db');
+  if (db && db !== 'mysql' && db !== 'sqlite') throw new Error('--db must be mysql or sqlite');
+  return {
+    scenarios,
+    dbGiven: db !== undefined,
+    args: {
+      db: (db as 'mysql' | 'sqlite') ?? 'mysql',
+      mysqlUrl: process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? DEFAULT_MYSQL_URL,
+      seconds: num('seconds'),
+      rates: flags.get('rates')?.split(',').map(Number),
+      adds: num('adds'),
+      leads: num('leads'),
+      reuse: flags.get('reuse'),
+      keep: flags.has('keep'),
+    },
+  };
+}
+
+async function main() {
+  const { scenarios, args, dbGiven } = parse(process.argv.slice(2));
+  const known = ['ack', 'burst', 'list'];
+  const unknown = scenarios.filter((s) => !known.includes(s));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const run = scenarios.length ? scenarios : known;
+  for (const s of run) {
+    const started = Date.now();
+    console.log(`\n=== bench: ${s} ===`);
+    if (s === 'ack') await benchAck(args);
+    if (s === 'burst') {
+      if (dbGiven) await benchBurst(args);
+      else for (const db of ['mysql', 'sqlite'] as const) await benchBurst({ ...args, db });
+    }
+    if (s === 'list') await benchList({ ...args, db: 'mysql' });
+    console.log(`=== ${s} done in ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

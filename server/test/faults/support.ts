@@ -1,0 +1,117 @@
+import type http from 'node:http';
+import type { WecomSimulator } from '../../src/wecom/simulator';
+import { openLoop, postSealed, PreparedAdd } from '../../../scripts/bench/lib/load';
+import { adminCall, DbProbe, sleep, waitFor } from '../../../scripts/bench/lib/service';
+
+/** Shared by the fault tests: MySQL gating, waiting for quiet queues, and the exactly-once checks. */
+
+export const mysqlUrl = process.env.TEST_MYSQL_URL;
+
+/** MariaDB cases run only with TEST_MYSQL_URL (CI sets mysql://root@127.0.0.1:3306/test). */
+export function describeMysql(name: string, body: () => void): void {
+  if (mysqlUrl) describe(name, body);
+  else describe.skip(`${name} [SKIPPED: TEST_MYSQL_URL is not set; e.g. TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm run test:faults]`, body);
+}
+
+/** The database kinds to run a case on: SQLite always, MariaDB when TEST_MYSQL_URL is set. */
+export const dbKinds: Array<'sqlite' | 'mysql'> = mysqlUrl ? ['sqlite', 'mysql'] : ['sqlite'];
+
+export async function count(probe: DbProbe, sql: string, params: unknown[] = []): Promise<number> {
+  return Number((await probe.query<{ n: number }>(sql, params))[0].n);
+}
+
+/** Until nothing is pending in the inbox or the job queue. */
+export async function settled(probe: DbProbe, timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => (await count(probe, `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`)) === 0,
+    timeoutMs,
+    200,
+    'queues settled',
+  );
+}
+
+export const CHANNEL_TAGS = ['故障演练', '双十一'];
+
+export async function createChannel(serviceUrl: string, userIds: string[]): Promise<{ id: number; state: string }> {
+  const r = await adminCall(serviceUrl, 'POST', '/api/admin/channels', { name: '故障演练渠道', userIds, tags: CHANNEL_TAGS, welcomeText: '欢迎！这是故障演练。' });
+  if (r.status !== 201) throw new Error(`channel not created: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/**
+ * Delivers each add until it gets a 200, as WeCom keeps retrying (bounded: `rounds`), at most
+ * `rate` per second so a catch-up does not turn into a burst of its own.
+ */
+export async function deliverUntilAcked(agent: http.Agent, adds: PreparedAdd[], rate = 60, rounds = 5): Promise<void> {
+  let open = adds;
+  for (let round = 0; round < rounds && open.length; round++) {
+    const batch = open;
+    const results = new Map<PreparedAdd, number>();
+    await openLoop({
+      rate,
+      seconds: batch.length / rate,
+      drainMs: 15_000,
+      send: async (i) => results.set(batch[i], (await postSealed(agent, batch[i].sealed, 10_000)).status),
+    });
+    open = batch.filter((add) => results.get(add) !== 200);
+    if (open.length) await sleep(500);
+  }
+  if (open.length) throw new Error(`${open.length} callbacks never acknowledged`);
+}
+
+export interface Outcome {
+  leads: number;
+  missingLeads: string[];
+  welcomes: number;
+  duplicateWelcomeCodes: string[];
+  missingWelcomes: string[];
+  markTagSuccesses: Map<string, number>;
+  noticesPerLead: Map<number, number>;
+  deadJobs: Array<{ kind: string; last_error: string }>;
+  deadInbox: number;
+}
+
+/** What the adds left behind, in the database and at the simulated WeCom. */
+export async function outcome(probe: DbProbe, sim: WecomSimulator, adds: PreparedAdd[]): Promise<Outcome> {
+  const leads = await probe.query<{ id: number; external_user_id: string }>(`SELECT id, external_user_id FROM lead`);
+  const byExternal = new Map(leads.map((l) => [l.external_user_id, Number(l.id)]));
+  const codeCounts = new Map<string, number>();
+  for (const w of sim.state.welcomeMessages) codeCounts.set(w.welcome_code, (codeCounts.get(w.welcome_code) ?? 0) + 1);
+  const markTagSuccesses = new Map<string, number>();
+  for (const c of sim.successfulCalls('externalcontact/mark_tag')) {
+    const ext = (c.body as { external_userid: string }).external_userid;
+    markTagSuccesses.set(ext, (markTagSuccesses.get(ext) ?? 0) + 1);
+  }
+  const noticesPerLead = new Map<number, number>();
+  for (const m of sim.state.appMessages.items) {
+    if (m.deduplicated) continue;
+    const match = /#(\d+)/.exec(JSON.stringify(m.content));
+    if (match) noticesPerLead.set(Number(match[1]), (noticesPerLead.get(Number(match[1])) ?? 0) + 1);
+  }
+  return {
+    leads: leads.length,
+    missingLeads: adds.filter((a) => !byExternal.has(a.externalUserId)).map((a) => a.externalUserId),
+    welcomes: sim.state.welcomeMessages.length,
+    duplicateWelcomeCodes: [...codeCounts].filter(([, n]) => n > 1).map(([code]) => code),
+    missingWelcomes: adds.filter((a) => !codeCounts.has(a.welcomeCode)).map((a) => a.externalUserId),
+    markTagSuccesses,
+    noticesPerLead,
+    deadJobs: await probe.query(`SELECT kind, last_error FROM job WHERE status = 'dead'`),
+    deadInbox: await count(probe, `SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'dead'`),
+  };
+}
+
+/**
+ * Stored atomically: every stored add_external_contact has its welcome job and every welcome job
+ * its inbox event (they are written in one transaction at intake). Returns what is unmatched.
+ */
+export async function halfWritten(probe: DbProbe): Promise<{ inboxWithoutWelcome: string[]; welcomeWithoutInbox: string[] }> {
+  const inbox = await probe.query<{ payload: string }>(`SELECT payload FROM inbox_event WHERE kind = 'contact.added'`);
+  const jobs = await probe.query<{ dedup_key: string }>(`SELECT dedup_key FROM job WHERE kind = 'welcome'`);
+  const inboxCodes = new Set(inbox.map((r) => (JSON.parse(r.payload) as { welcomeCode?: string }).welcomeCode).filter((c): c is string => !!c));
+  const jobCodes = new Set(jobs.map((j) => j.dedup_key.replace(/^welcome:/, '')));
+  return {
+    inboxWithoutWelcome: [...inboxCodes].filter((c) => !jobCodes.has(c)),
+    welcomeWithoutInbox: [...jobCodes].filter((c) => !inboxCodes.has(c)),
+  };
+}
