@@ -13,6 +13,7 @@ import { createLogger, Logger } from './logger';
 import { WecomClient } from './wecom/client';
 import { DatabaseTokenStore } from './wecom/token-store';
 import { eventHandlers, jobHandlers } from './handlers';
+import { noteExpiredWelcomes } from './channels/welcome-job';
 import { startScheduler, Scheduler } from './scheduler/scheduler';
 
 export interface RuntimeOptions {
@@ -78,6 +79,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     concurrency: config.workerConcurrency,
     welcomeConcurrency: prioritizeWelcomes ? 32 : 8,
     welcomesFirst: prioritizeWelcomes,
+    onWelcomesExpired: (expired) => noteExpiredWelcomes(ctx, expired),
   });
   const inbox = createInboxWorker(ctx, options.eventHandlers ?? eventHandlers, {
     concurrency: config.workerConcurrency,

@@ -1,3 +1,4 @@
+import { isMysql } from '../src/db/data-source';
 import { Lead } from '../src/leads/lead.entity';
 import { LeadRelation } from '../src/leads/lead-relation.entity';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
@@ -167,6 +168,60 @@ describe('lead capture through channels', () => {
       await queuesSettled(h);
       expect(markTagsFor(externalUserId)).toHaveLength(1);
       expect((await h.admin('GET', '/api/admin/jobs?status=dead&limit=200')).body.items.filter((j: any) => j.kind === 'mark_tag')).toHaveLength(0);
+    });
+
+    it('a callback delivered after its welcome code expired: no send attempt, the job is dead as expired, the rep is told', async () => {
+      // WeCom could only deliver this add 25 s after it happened (we were down): the code's 20 s
+      // run from the add (CreateTime), not from our intake.
+      const externalUserId = `wm-late-${Date.now()}`;
+      h.sim.state.addExternalContact({ external_userid: externalUserId, name: '迟到客户' });
+      h.sim.state.addFollow('zhangsan', externalUserId, { add_way: 1, oper_userid: externalUserId, state: expo.state });
+      const code = h.sim.state.issueWelcomeCode('zhangsan', externalUserId);
+      const r = await h.driver.postCallback({
+        Event: 'change_external_contact',
+        ChangeType: 'add_external_contact',
+        UserID: 'zhangsan',
+        ExternalUserID: externalUserId,
+        State: expo.state,
+        WelcomeCode: code,
+        CreateTime: Math.floor(Date.now() / 1000) - 25,
+      });
+      expect(r.status).toBe(200);
+      await queuesSettled(h);
+      expect(h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === code)).toHaveLength(0);
+      const [job] = await h.runtime.ctx.dataSource.query(`SELECT status, attempts, last_error FROM job WHERE dedup_key = ?`, [`welcome:${code}`]);
+      expect(job).toMatchObject({ status: 'dead' });
+      // Claimed once and given up (SQLite), or dead-lettered unclaimed by the welcome lane's sweep (MySQL).
+      expect(Number(job.attempts)).toBe(isMysql(h.runtime.ctx.dataSource) ? 0 : 1);
+      expect(job.last_error).toContain('welcome code expired');
+      const d = await detail(externalUserId);
+      expect(d.channelId).toBe(expo.id);
+      expect(d.timeline.filter((e: any) => e.kind === 'welcome.expired')).toEqual([expect.objectContaining({ summary: expect.stringContaining('请手动问候客户') })]);
+      expect(d.timeline.filter((e: any) => e.kind === 'welcome.sent')).toHaveLength(0);
+      expect(markTagsFor(externalUserId)).toHaveLength(1);
+    });
+
+    it('WeCom answering 41050 (code invalid or expired) ends the welcome at once, recorded for the rep', async () => {
+      const { externalUserId } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: expo.state, customer: { name: '过期码客户' }, withWelcomeCode: false });
+      // Replace the add with one carrying a code WeCom never issued.
+      const r = await h.driver.postCallback({
+        Event: 'change_external_contact',
+        ChangeType: 'add_external_contact',
+        UserID: 'zhangsan',
+        ExternalUserID: externalUserId,
+        State: expo.state,
+        WelcomeCode: 'CODE-WECOM-NEVER-ISSUED',
+        CreateTime: Math.floor(Date.now() / 1000) + 1,
+      });
+      expect(r.status).toBe(200);
+      await queuesSettled(h);
+      const calls = h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === 'CODE-WECOM-NEVER-ISSUED');
+      expect(calls.map((c) => c.errcode)).toEqual([41050]);
+      const [job] = await h.runtime.ctx.dataSource.query(`SELECT status, last_error FROM job WHERE dedup_key = 'welcome:CODE-WECOM-NEVER-ISSUED'`);
+      expect(job.status).toBe('dead');
+      expect(job.last_error).toContain('41050');
+      const d = await detail(externalUserId);
+      expect(d.timeline.filter((e: any) => e.kind === 'welcome.expired')).toHaveLength(1);
     });
 
     it('a channel whose welcome is a mini-program card sends it as an attachment', async () => {

@@ -31,6 +31,10 @@ export interface PreparedAdd {
   externalUserId: string;
   welcomeCode: string;
   sealed: SealedCallback;
+  /** When the code was issued (the add happened): its 20 s run from here. */
+  issuedAt: number;
+  /** When the callback first got its 200 (set by postAdd). */
+  ackedAt?: number;
 }
 
 /**
@@ -51,7 +55,14 @@ export function prepareAdd(sim: WecomSimulator, driver: WecomDriver, input: { us
     State: input.state,
     WelcomeCode: welcomeCode,
   });
-  return { externalUserId, welcomeCode, sealed };
+  return { externalUserId, welcomeCode, sealed, issuedAt: Date.now() };
+}
+
+/** Delivers an add's callback (to another node with `url`) and notes when it was first acknowledged. */
+export async function postAdd(agent: http.Agent, add: PreparedAdd, timeoutMs = 5000, url = add.sealed.url): Promise<PostResult> {
+  const result = await postSealed(agent, { ...add.sealed, url }, timeoutMs);
+  if (result.status === 200) add.ackedAt ??= Date.now();
+  return result;
 }
 
 export function keepAliveAgent(maxSockets = 256): http.Agent {

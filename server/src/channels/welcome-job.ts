@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import type { Job } from '../jobs/job.entity';
-import { recordOnLead } from '../leads/jobs/record-on-lead';
+import { PermanentJobFailure } from '../jobs/job-worker';
+import { recordOnLead, recordOnLeadsLater } from '../leads/jobs/record-on-lead';
 import { ERRCODE, WecomApiError } from '../wecom/errors';
 import { Channel } from './channel.entity';
 import { recentChannelForState } from './attribution';
@@ -34,6 +35,39 @@ function welcomeBody(channel: Channel) {
 }
 
 /**
+ * The code's 20 s ran out before it could be used (a backlog, or a callback WeCom could only
+ * deliver after an outage). Nothing can send this welcome any more, so it is dead-lettered at
+ * once rather than retried, and the rep is told on the lead's timeline to greet the customer.
+ */
+export class WelcomeCodeExpiredError extends PermanentJobFailure {
+  constructor(reason: string) {
+    super(`welcome code expired before it could be sent (${reason})`);
+    this.name = 'WelcomeCodeExpiredError';
+  }
+}
+
+function expiredEntry(payload: WelcomePayload) {
+  return {
+    kind: 'welcome.expired',
+    summary: '渠道欢迎语未能在企业微信规定的 20 秒内发出，请手动问候客户',
+    data: { state: payload.state, delayMs: Date.now() - payload.receivedAt },
+    // Same key as welcome.sent: a lead shows one outcome per welcome code.
+    dedupKey: `welcome:${payload.welcomeCode}`,
+  };
+}
+
+async function recordExpired(ctx: AppContext, payload: WelcomePayload, reason: string): Promise<never> {
+  await recordOnLead(ctx, payload.externalUserId, expiredEntry(payload));
+  throw new WelcomeCodeExpiredError(reason);
+}
+
+/** For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL). */
+export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[]): Promise<void> {
+  const payloads = jobs.filter((job) => job.kind === 'welcome').map((job) => job.payload as unknown as WelcomePayload);
+  await recordOnLeadsLater(ctx, payloads.map((payload) => ({ externalUserId: payload.externalUserId, entry: expiredEntry(payload) })));
+}
+
+/**
  * Job `welcome`: the channel's welcome message through send_welcome_msg, inside the code's 20 s.
  * The code is single-use, so WeCom itself guarantees no customer gets two; 41051 after an
  * earlier attempt of ours means that attempt went through.
@@ -43,6 +77,7 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
   const channel = await recentChannelForState(ctx.dataSource.manager, payload.state);
   const body = channel ? welcomeBody(channel) : {};
   if (!channel || Object.keys(body).length === 0) return 'skipped' as const;
+  if (job.deadlineAt != null && Date.now() >= job.deadlineAt) return recordExpired(ctx, payload, 'claimed after its deadline');
   const dedupKey = `welcome:${payload.welcomeCode}`;
   try {
     await ctx.wecom.contact.post(
@@ -51,6 +86,7 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
       { deadlineAt: job.deadlineAt ?? undefined, retryOnNetworkError: true },
     );
   } catch (error) {
+    if (error instanceof WecomApiError && error.errcode === ERRCODE.WELCOME_CODE_INVALID) return recordExpired(ctx, payload, 'WeCom answered 41050');
     if (!(error instanceof WecomApiError && error.errcode === ERRCODE.WELCOME_CODE_USED)) throw error;
     if (job.attempts === 1) {
       // First try and already used: another receiving app (or the admin console) welcomed them.

@@ -7,6 +7,16 @@ import { InboxEvent } from './inbox-event.entity';
 /** WeCom's welcome_code is valid for 20 s from the add event. */
 export const WELCOME_WINDOW_MS = 20_000;
 
+/**
+ * When the welcome code's 20 s end. They run from the add itself, not from our intake: a
+ * callback WeCom had to retry (we were slow or down) arrives with part of the window spent.
+ * CreateTime has whole seconds, so the add happened up to 999 ms after it.
+ */
+export function welcomeDeadline(createTimeSeconds: number, receivedAt: number): number {
+  const addedAt = createTimeSeconds > 0 ? Math.min(receivedAt, createTimeSeconds * 1000 + 999) : receivedAt;
+  return addedAt + WELCOME_WINDOW_MS;
+}
+
 export type IntakeResult = 'stored' | 'duplicate';
 
 /**
@@ -42,7 +52,7 @@ export async function storeCallback(dataSource: DataSource, parsed: ParsedCallba
             receivedAt: now,
           },
           priority: PRIORITY.welcome,
-          deadlineAt: now + WELCOME_WINDOW_MS,
+          deadlineAt: welcomeDeadline(event.createTime, now),
         });
       }
     });

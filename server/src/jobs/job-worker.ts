@@ -17,6 +17,8 @@ export interface JobWorkerOptions {
    * bulk, and the general lane yields (one slot) while welcomes queue up.
    */
   welcomesFirst?: boolean;
+  /** Told about welcomes the sweep dead-lettered, so the reps can greet those customers by hand. */
+  onWelcomesExpired?: (jobs: Job[]) => Promise<void>;
   pollMs?: number;
 }
 
@@ -43,7 +45,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         if (!handler) throw new UnknownJobKindError(job.kind);
         return handler(job, ctx);
       },
-      isPermanent: (error) => error instanceof UnknownJobKindError || (error instanceof WecomApiError && !error.retryable),
+      isPermanent: (error) => error instanceof PermanentJobFailure || (error instanceof WecomApiError && !error.retryable),
       logger: ctx.logger,
       concurrency,
       leaseMs,
@@ -73,7 +75,9 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
           {
             sweep: async () => {
               const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent');
-              if (expired) ctx.logger.warn({ expired }, 'welcome codes expired in the backlog');
+              if (expired.length === 0) return;
+              ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
+              await options.onWelcomesExpired?.(await repo.findBy({ id: In(expired) }));
             },
           },
         )
@@ -92,7 +96,10 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
   };
 }
 
-export class UnknownJobKindError extends Error {
+/** Thrown by a handler when retrying cannot help: the job is dead-lettered at once, reason kept. */
+export class PermanentJobFailure extends Error {}
+
+export class UnknownJobKindError extends PermanentJobFailure {
   constructor(kind: string) {
     super(`no handler for job kind "${kind}"`);
   }

@@ -94,16 +94,25 @@ export class LeasedQueue {
   }
 
   /**
-   * Dead-letters, in one statement, open rows matching `where` that nobody holds, e.g. welcomes
-   * whose code expired in a backlog: cheaper than claiming each only to find it is too late.
+   * Dead-letters up to `limit` open rows matching `where` that nobody holds, e.g. welcomes whose
+   * code expired in a backlog: cheaper than claiming each only to find it is too late. Returns
+   * the ids it picked (another instance sweeping at the same moment may have taken some).
    */
-  expireWhere(where: string, params: unknown[], reason: string): Promise<number> {
+  async expireWhere(where: string, params: unknown[], reason: string, limit = 500): Promise<number[]> {
     const now = Date.now();
-    return this.execute(
-      `UPDATE ${this.options.table} SET status = 'dead', last_error = ?, finished_at = ?, lease_until = NULL
-       WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < ?) AND ${where}`,
-      [reason, now, now, ...params],
+    const open = `status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`;
+    const rows: Array<{ id: number | string }> = await this.dataSource.query(
+      `SELECT id FROM ${this.options.table} WHERE ${open} AND ${where} LIMIT ${Math.floor(limit)}`,
+      [now, ...params],
     );
+    const ids = rows.map((r) => Number(r.id));
+    if (ids.length === 0) return [];
+    await this.execute(
+      `UPDATE ${this.options.table} SET status = 'dead', last_error = ?, finished_at = ?, lease_until = NULL
+       WHERE id IN (${ids.map(() => '?').join(',')}) AND ${open}`,
+      [reason, now, ...ids, now],
+    );
+    return ids;
   }
 
   /** Frees the leases an earlier life of this instance (same instance id) held when it died. */

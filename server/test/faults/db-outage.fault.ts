@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import type { WecomSimulator } from '../../src/wecom/simulator';
 import { parseDatabaseUrl } from '../../src/db/url';
-import { driverFor, get, keepAliveAgent, pool, postSealed, PreparedAdd, prepareAdd, startSimulator } from '../../../scripts/bench/lib/load';
+import { driverFor, get, keepAliveAgent, pool, postAdd, PreparedAdd, prepareAdd, startSimulator } from '../../../scripts/bench/lib/load';
 import {
   BenchDatabase,
   createDatabase,
@@ -41,7 +41,7 @@ async function scenario(
 
   await outage.begin();
   const during: PreparedAdd[] = Array.from({ length: duringOutage }, (_, i) => prepareAdd(sim, driver, { userId: REPS[i % 2], state: channel.state, index: 100 + i }));
-  const results = await pool(during, 4, (add) => postSealed(agent, add.sealed, 20_000));
+  const results = await pool(during, 4, (add) => postAdd(agent, add, 20_000));
   const health = await get(agent, `${service.url}/healthz`);
   const ready = await get(agent, `${service.url}/readyz`);
   await outage.end();
@@ -56,9 +56,12 @@ async function scenario(
 
   const all = [...before, ...during];
   const o = await outcome(probe, sim, all);
+  const waited = during.map((a) => ((a.ackedAt ?? NaN) - a.issuedAt) / 1000);
+  console.log(`[outage] first 200 after ${waited.map((s) => s.toFixed(1)).join(', ')} s; welcomes expired: ${o.expiredWelcomes.length}`);
   expect(o.missingLeads).toEqual([]);
   expect(o.leads).toBe(all.length);
   expect(o.missingWelcomes).toEqual([]);
+  expect(o.expiredWithoutTimeline).toEqual([]);
   expect(o.duplicateWelcomeCodes).toEqual([]);
   expect(o.deadJobs).toEqual([]);
   expect(o.deadInbox).toBe(0);

@@ -1,5 +1,5 @@
 import type { WecomSimulator } from '../../src/wecom/simulator';
-import { driverFor, keepAliveAgent, openLoop, postSealed, PreparedAdd, prepareAdd, startSimulator } from '../../../scripts/bench/lib/load';
+import { driverFor, keepAliveAgent, openLoop, postAdd, PreparedAdd, prepareAdd, startSimulator } from '../../../scripts/bench/lib/load';
 import { BenchDatabase, createDatabase, DbProbe, openProbe, ServiceProcess, startService } from '../../../scripts/bench/lib/service';
 import { createChannel, dbKinds, deliverUntilAcked, mysqlUrl, outcome, settled } from './support';
 
@@ -57,7 +57,7 @@ describe.each(dbKinds)('WeCom faults during a burst (%s)', (kind) => {
         if (i === ADDS / 2) sim.expireTokens();
         const add = prepareAdd(sim, driver, { userId: REPS[i % REPS.length], state: channel.state, index: i });
         adds.push(add);
-        statuses.push((await postSealed(agent, add.sealed, 10_000)).status);
+        statuses.push((await postAdd(agent, add, 10_000)).status);
       },
     });
     await deliverUntilAcked(agent, adds.filter((_, i) => statuses[i] !== 200), 50);
@@ -73,6 +73,7 @@ describe.each(dbKinds)('WeCom faults during a burst (%s)', (kind) => {
     expect(o.missingLeads).toEqual([]);
     expect(o.leads).toBe(ADDS);
     expect(o.missingWelcomes).toEqual([]);
+    expect(o.expiredWithoutTimeline).toEqual([]);
     expect(o.duplicateWelcomeCodes).toEqual([]);
     expect(o.deadJobs).toEqual([]);
     expect(o.deadInbox).toBe(0);

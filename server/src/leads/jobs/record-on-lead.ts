@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context';
-import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
+import { enqueueJob, enqueueJobs, JobRequest, PRIORITY } from '../../jobs/enqueue';
 import type { Job } from '../../jobs/job.entity';
 import { Lead } from '../lead.entity';
 import { addTimelineEntry, TimelineInput } from '../timeline';
@@ -23,15 +23,28 @@ export async function recordOnLead(ctx: AppContext, externalUserId: string, entr
   await deferTimelineEntry(ctx, externalUserId, entry, 0);
 }
 
-/** Retry the entry later; `round` counts hand-overs so a lead that never appears is given up. */
-async function deferTimelineEntry(ctx: AppContext, externalUserId: string, entry: Entry, round: number) {
-  await enqueueJob(ctx.dataSource.manager, {
+function deferredEntryJob(externalUserId: string, entry: Entry, round: number): JobRequest {
+  return {
     kind: 'timeline.deferred',
     dedupKey: `timeline:${entry.dedupKey ?? `${externalUserId}:${entry.kind}:${Date.now()}`}${round ? `:r${round}` : ''}`,
     payload: { externalUserId, entry, round },
     priority: PRIORITY.background,
     availableAt: Date.now() + (round ? 60_000 : 500),
-  });
+  };
+}
+
+/** Retry the entry later; `round` counts hand-overs so a lead that never appears is given up. */
+async function deferTimelineEntry(ctx: AppContext, externalUserId: string, entry: Entry, round: number) {
+  await enqueueJob(ctx.dataSource.manager, deferredEntryJob(externalUserId, entry, round));
+  ctx.kick();
+}
+
+/** Many entries at once, in one statement, each written when its lead exists (e.g. from a sweep). */
+export async function recordOnLeadsLater(ctx: AppContext, items: Array<{ externalUserId: string; entry: Entry }>): Promise<void> {
+  await enqueueJobs(
+    ctx.dataSource.manager,
+    items.map(({ externalUserId, entry }) => deferredEntryJob(externalUserId, entry, 0)),
+  );
   ctx.kick();
 }
 
