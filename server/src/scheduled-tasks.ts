@@ -3,6 +3,7 @@ import { poolReleaseTask } from './leads/pool/release-task';
 import { followUpReminderTask } from './leads/follow-ups/reminders';
 import { scoreDecayTask } from './leads/scoring/decay-task';
 import { pruneQueuesTask } from './queue/prune-task';
+import { pruneRepSessionsTask } from './auth/session-prune-task';
 
 /**
  * Recurring work (pool release, follow-up reminders, score decay…). The scheduler runs each task
@@ -15,4 +16,4 @@ export interface ScheduledTask {
   run(ctx: AppContext, slotStartedAt: number): Promise<void>;
 }
 
-export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask];
+export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneRepSessionsTask];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { adminRoutes } from '../src/routes/admin';
 import { repRoutes } from '../src/routes/rep';
 import { Harness, startHarness } from './support/harness';
@@ -60,5 +61,32 @@ describe('authentication on every non-public route', () => {
     expect((await post(code)).status).toBe(200);
     expect((await post(code)).status).toBe(401);
     expect((await post('')).status).toBe(400);
+  });
+
+  it('expired sessions are refused, and the daily prune deletes them (and only them)', async () => {
+    const { RepSession } = await import('../src/auth/rep-session.entity');
+    const { pruneRepSessionsTask } = await import('../src/auth/session-prune-task');
+    const { runTaskOnce } = await import('../src/scheduler/run-task-once');
+    const login = async () => {
+      const r = await fetch(`${h.url}/api/rep/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
+      });
+      return ((await r.json()) as { token: string }).token;
+    };
+    const [stale, fresh] = [await login(), await login()];
+    const sessions = h.runtime.ctx.dataSource.getRepository(RepSession);
+    const staleHash = createHash('sha256').update(stale).digest('hex');
+    await sessions.update({ tokenHash: staleHash }, { expiresAt: Date.now() - 1000 });
+    const me = (token: string) => fetch(`${h.url}/api/rep/leads`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(stale)).status).toBe(401);
+    expect((await me(fresh)).status).toBe(200);
+
+    const before = await sessions.count();
+    await runTaskOnce(h.runtime.ctx, pruneRepSessionsTask, Date.now());
+    expect(await sessions.count()).toBe(before - 1);
+    expect(await sessions.findOneBy({ tokenHash: staleHash })).toBeNull();
+    expect((await me(fresh)).status).toBe(200);
   });
 });
