@@ -117,12 +117,19 @@ export class LeasedQueue {
 
   /** Frees the leases an earlier life of this instance (same instance id) held when it died. */
   async releaseLeasesOf(workerIdPrefix: string): Promise<number> {
-    // The prefix is matched literally: INSTANCE_ID may contain '_' (a LIKE wildcard), and
-    // instance "web_1" must not free the leases of a live "web-1".
+    // LIKE narrows the rows (literal prefix: INSTANCE_ID may contain '_' or '%'), but it ignores
+    // case on SQLite and on MySQL's usual collations, so the exact prefix is checked here:
+    // instance "Web-1" must not free the leases of a live "web-1".
     const literal = workerIdPrefix.replace(/[!%_]/g, (c) => `!${c}`);
-    return this.execute(
-      `UPDATE ${this.options.table} SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_owner LIKE ? ESCAPE '!'`,
+    const rows: Array<{ id: number | string; lease_owner: string }> = await this.dataSource.query(
+      `SELECT id, lease_owner FROM ${this.options.table} WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_owner LIKE ? ESCAPE '!'`,
       [`${literal}%`],
+    );
+    const ids = rows.filter((r) => r.lease_owner.startsWith(workerIdPrefix)).map((r) => Number(r.id));
+    if (ids.length === 0) return 0;
+    return this.execute(
+      `UPDATE ${this.options.table} SET lease_until = NULL WHERE id IN (${ids.map(() => '?').join(',')}) AND status = 'pending'`,
+      ids,
     );
   }
 
