@@ -5,7 +5,10 @@ import { enqueueJob, PRIORITY } from '../src/jobs/enqueue';
 import { Job } from '../src/jobs/job.entity';
 import type { JobHandlers } from '../src/jobs/job-worker';
 import { silentLogger } from '../src/logger';
-import type { FinalStatus } from '../src/queue/queue-worker';
+import { FinalStatus, QueueWorker } from '../src/queue/queue-worker';
+import { LeasedQueue } from '../src/queue/leased-queue';
+import { sleep } from '../src/util/async';
+import { In } from 'typeorm';
 import { Runtime, startRuntime } from '../src/runtime';
 import { WecomApiError } from '../src/wecom/errors';
 import type { ContactEditedEvent } from '../src/wecom/events';
@@ -107,6 +110,45 @@ describe('queue workers driven one batch at a time', () => {
   });
 
   const drain = () => h.runtime.inbox.worker.drainOnce();
+
+  it('a handler that outlives its lease keeps it (renewed while it runs): no other worker runs it twice', async () => {
+    const ds = h.runtime.ctx.dataSource;
+    await enqueueJob(ds.manager, { kind: 'slow.job', dedupKey: 'slow-1', payload: {} });
+    const runs: string[] = [];
+    const workerOn = (workerId: string) =>
+      new QueueWorker<Job>({
+        name: `test:${workerId}`,
+        queue: new LeasedQueue(ds, { table: 'job', prioritized: true }, workerId),
+        load: (ids) => ds.getRepository(Job).findBy({ id: In(ids) }),
+        handle: async () => {
+          runs.push(workerId);
+          await sleep(1200); // four times the lease
+          return 'done';
+        },
+        isPermanent: () => false,
+        logger: silentLogger,
+        concurrency: 1,
+        leaseMs: 300,
+        pollMs: 20,
+        maxAttempts: 3,
+        retryBaseMs: 100,
+        retryCapMs: 100,
+      });
+    const [slow, eager] = [workerOn('slow-worker'), workerOn('eager-worker')];
+    const first = slow.drainOnce();
+    await eventually(() => runs.length === 1);
+    let tries = 0;
+    for (const until = Date.now() + 1000; Date.now() < until; tries++) {
+      expect(await eager.drainOnce()).toBe(0);
+      await sleep(50);
+    }
+    expect(tries).toBeGreaterThan(5);
+    expect(await first).toBe(1);
+    expect(runs).toEqual(['slow-worker']);
+    const [row] = await ds.query(`SELECT status, attempts FROM job WHERE dedup_key = 'slow-1'`);
+    expect(row.status).toBe('done');
+    expect(Number(row.attempts)).toBe(1);
+  });
 
   it('a handler that fails twice then succeeds is done after 3 attempts, backing off in between', async () => {
     let calls = 0;

@@ -88,6 +88,14 @@ export class LeasedQueue {
     return this.updateLeased(lease, { status, finished_at: Date.now(), last_error: error, lease_until: null, ...extra });
   }
 
+  /** Keeps a lease alive for another `leaseMs`. False when it was lost meanwhile. */
+  async extend(lease: Lease, leaseMs: number): Promise<boolean> {
+    const until = Date.now() + leaseMs;
+    const kept = await this.updateLeased(lease, { lease_until: until });
+    if (kept) lease.until = until;
+    return kept;
+  }
+
   /** Gives the row back, to be tried again at `availableAt`. */
   retryLater(lease: Lease, availableAt: number, error: string): Promise<boolean> {
     return this.updateLeased(lease, { available_at: availableAt, last_error: error, lease_until: null });

@@ -132,6 +132,7 @@ export class QueueWorker<Row extends QueueRow> {
     const { queue, logger, name } = this.options;
     // Claimed but gone (deleted by an operator): nothing to do; the lease simply expires.
     if (!row) return;
+    const stopHeartbeat = this.keepLeased(lease, row);
     try {
       const status = await this.options.handle(row);
       const finished = await queue.finish(lease, status);
@@ -140,7 +141,28 @@ export class QueueWorker<Row extends QueueRow> {
       await this.fail(lease, row, error).catch((e) =>
         logger.error({ queue: name, id: row.id, err: (e as Error).message }, 'could not record failure; lease will expire'),
       );
+    } finally {
+      stopHeartbeat();
     }
+  }
+
+  /**
+   * While a handler runs, renews its lease every third of the lease time: a slow handler (a
+   * WeCom call that backs off, a large import row) must not be taken over by another worker and
+   * run twice. A process that dies stops renewing, so its rows come free as before.
+   */
+  private keepLeased(lease: Lease, row: Row): () => void {
+    const { queue, logger, name, leaseMs } = this.options;
+    const timer = setInterval(() => {
+      queue
+        .extend(lease, leaseMs)
+        .then((kept) => {
+          if (!kept) logger.warn({ queue: name, id: row.id }, 'lease lost while the handler was still running');
+        })
+        .catch((error) => logger.warn({ queue: name, id: row.id, err: (error as Error).message }, 'could not renew lease'));
+    }, Math.max(20, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private async fail(lease: Lease, row: Row, error: unknown): Promise<void> {
