@@ -299,6 +299,18 @@ describe('assignment and the public pool', () => {
       const held = await ds().getRepository(Lead).countBy({ ownerUserId: In(['b1', 'b2', 'b3']) });
       expect(held).toBe(3);
     });
+
+    it('a rep in two teams, assigned by both at once, still stays under the cap', async () => {
+      const [x, y] = [await team('双队A', ['c1', 'c2'], { maxActiveLeads: 1 }), await team('双队B', ['c1', 'c3'], { maxActiveLeads: 1 })];
+      const rows = await ds().getRepository(Team).findBy({ id: In([x.id, y.id]) });
+      const leads = await Promise.all(Array.from({ length: 10 }, () => seedLead()));
+      const outcomes = await Promise.all(
+        leads.map((l, i) => assignWithinTeam(h.runtime.ctx, { leadId: l.id, team: rows[i % 2], via: '双队测试', exclude: [], key: `two-teams:${l.id}` })),
+      );
+      const owners = outcomes.flatMap((o) => (o.kind === 'assigned' ? [o.userId] : [])).sort();
+      expect(owners).toEqual(['c1', 'c2', 'c3']);
+      expect(await ds().getRepository(Lead).countBy({ ownerUserId: 'c1' })).toBe(1);
+    });
   });
 
   describe('manager reassign and rep return', () => {
@@ -517,6 +529,24 @@ describe('assignment and the public pool', () => {
       expect(r.body.message).toContain('在跟进线索已达上限');
       await h.admin('PUT', '/api/admin/pool/settings', { maxHeldLeads: 100 });
       expect((await h.admin('GET', '/api/admin/pool/settings')).body.maxHeldLeads).toBe(100);
+    });
+
+    it('one rep claiming several leads at once (double taps, two devices) cannot pass a cap', async () => {
+      await h.admin('PUT', '/api/admin/pool/settings', { maxHeldLeads: 2 });
+      await seedLead({ ownerUserId: 'k1', assignedAt: Date.now() });
+      const leads = await poolLeads(6);
+      await Promise.all([login('k1'), login('k2')]);
+      const held = await Promise.all(leads.map((l) => rep('k1', 'POST', `/pool/${l.id}/claim`)));
+      expect(held.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+      expect(held.filter((r) => r.status === 409).every((r) => r.body.error === 'held_limit_reached')).toBe(true);
+      expect(await ds().getRepository(Lead).countBy({ ownerUserId: 'k1' })).toBe(2);
+
+      await h.admin('PUT', '/api/admin/pool/settings', { maxHeldLeads: 100, dailyClaimLimit: 2 });
+      const more = await poolLeads(6);
+      const daily = await Promise.all(more.map((l) => rep('k2', 'POST', `/pool/${l.id}/claim`)));
+      expect(daily.map((r) => r.status).sort()).toEqual([200, 200, 429, 429, 429, 429]);
+      expect(await ds().getRepository(Lead).countBy({ ownerUserId: 'k2' })).toBe(2);
+      await h.admin('PUT', '/api/admin/pool/settings', { dailyClaimLimit: 20 });
     });
 
     it('validates pool settings', async () => {

@@ -6,6 +6,7 @@ import { addTimelineEntry } from '../timeline';
 import { loadPoolSettings, followUpHoursFor } from '../pool/pool-settings';
 import { putInPool } from '../pool/put-in-pool';
 import { activeLeadCounts } from './active-leads';
+import { capCheckTransaction, lockReps } from './lock-reps';
 import { lockTeamMembers } from './lock-team';
 import { leadLabel, queueRepNotice } from './notices';
 import { serialized } from './serialize';
@@ -31,7 +32,7 @@ export function assignWithinTeam(
 ): Promise<TeamAssignment> {
   const { leadId, team, via, exclude, key } = input;
   return serialized(`team:${team.id}`, () =>
-    ctx.dataSource.transaction(async (manager): Promise<TeamAssignment> => {
+    capCheckTransaction(ctx.dataSource, async (manager): Promise<TeamAssignment> => {
       await lockTeamMembers(manager, team.id);
       const lead = await manager.findOneBy(Lead, { id: leadId });
       if (!lead || !isAssignable(lead)) return { kind: 'skipped' };
@@ -44,6 +45,8 @@ export function assignWithinTeam(
         .addOrderBy('m.id', 'ASC')
         .getMany();
       const eligible = members.filter((m) => !exclude.includes(m.userId));
+      // A rep in two teams can be picked by both at once; the rep locks make the counts below final.
+      await lockReps(manager, eligible.map((m) => m.userId));
       const counts = await activeLeadCounts(manager, eligible.map((m) => m.userId));
       const pick = eligible.find((m) => (counts.get(m.userId) ?? 0) < team.maxActiveLeads);
       const now = Date.now();

@@ -4,14 +4,16 @@ import { Lead } from '../lead.entity';
 import { LeadAssignment } from '../lead-assignment.entity';
 import { tagNamesOf } from '../lead-tags';
 import { addTimelineEntry } from '../timeline';
+import { capCheckTransaction, lockReps } from '../assignment/lock-reps';
 import { claimAllowance } from './claim-limits';
 import { presentLeadOwnership } from './presenters';
 
 /**
  * Command: a rep takes a lead from the pool. The claim itself is one conditional UPDATE
  * (… WHERE in_pool = 1), so of two reps claiming at once exactly one changes the row and the
- * other gets 409 already_claimed, on SQLite and MySQL alike. Caps are checked first: a rep at
- * the daily claim limit gets 429, one holding maxHeldLeads gets 409 held_limit_reached.
+ * other gets 409 already_claimed, on SQLite and MySQL alike. Caps are checked in the same
+ * transaction, under the rep's lock: a rep at the daily claim limit gets 429, one holding
+ * maxHeldLeads gets 409 held_limit_reached.
  */
 export async function claimFromPool(ctx: AppContext, userId: string, leadId: number) {
   const manager = ctx.dataSource.manager;
@@ -25,29 +27,31 @@ export async function claimFromPool(ctx: AppContext, userId: string, leadId: num
   }
 
   const now = Date.now();
-  const allowance = await claimAllowance(manager, userId, now);
-  if (allowance.claimedToday >= allowance.dailyLimit) {
-    throw new HttpError(429, 'daily_claim_limit_reached', `今日认领已达上限（${allowance.dailyLimit} 条），请明天再来`, {
-      limit: allowance.dailyLimit,
-      claimedToday: allowance.claimedToday,
-    });
-  }
-  if (allowance.held >= allowance.heldLimit) {
-    throw new HttpError(409, 'held_limit_reached', `您名下的在跟进线索已达上限（${allowance.heldLimit} 条），请先跟进或退回部分线索`, {
-      limit: allowance.heldLimit,
-      held: allowance.held,
-    });
-  }
-
-  // No throwing inside: the loser's transaction commits nothing and the 409 is raised after it.
-  const won = await ctx.dataSource.transaction(async (m) => {
+  // No throwing inside: a refused claim commits nothing and its error is raised after it.
+  const outcome = await capCheckTransaction(ctx.dataSource, async (m): Promise<HttpError | 'won' | 'lost'> => {
+    // The caps are checked under the rep's lock: two claims by one rep at once (a double tap,
+    // two devices) take turns, so the second sees the first and cannot pass a cap with it.
+    await lockReps(m, [userId]);
+    const allowance = await claimAllowance(m, userId, now);
+    if (allowance.claimedToday >= allowance.dailyLimit) {
+      return new HttpError(429, 'daily_claim_limit_reached', `今日认领已达上限（${allowance.dailyLimit} 条），请明天再来`, {
+        limit: allowance.dailyLimit,
+        claimedToday: allowance.claimedToday,
+      });
+    }
+    if (allowance.held >= allowance.heldLimit) {
+      return new HttpError(409, 'held_limit_reached', `您名下的在跟进线索已达上限（${allowance.heldLimit} 条），请先跟进或退回部分线索`, {
+        limit: allowance.heldLimit,
+        held: allowance.held,
+      });
+    }
     const claimed = await m
       .createQueryBuilder()
       .update(Lead)
       .set({ ownerUserId: userId, inPool: false, poolSince: null, assignedAt: now, teamId: allowance.teamId ?? lead.teamId, updatedAt: now })
       .where('id = :id AND in_pool = 1 AND owner_user_id IS NULL', { id: leadId })
       .execute();
-    if (claimed.affected !== 1) return false;
+    if (claimed.affected !== 1) return 'lost';
     const inserted = await m.insert(LeadAssignment, {
       leadId,
       kind: 'claimed',
@@ -65,8 +69,10 @@ export async function claimFromPool(ctx: AppContext, userId: string, leadId: num
       dedupKey: `claim:${inserted.identifiers[0].id}`,
       occurredAt: now,
     });
-    return true;
+    return 'won';
   });
+  if (outcome instanceof HttpError) throw outcome;
+  const won = outcome === 'won';
   if (!won) throw alreadyClaimed();
   const fresh = await manager.findOneByOrFail(Lead, { id: leadId });
   return presentLeadOwnership(fresh, await tagNamesOf(manager, leadId));
