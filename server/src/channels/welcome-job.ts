@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Job } from '../jobs/job.entity';
 import { PermanentJobFailure } from '../jobs/job-worker';
@@ -61,10 +62,10 @@ async function recordExpired(ctx: AppContext, payload: WelcomePayload, reason: s
   throw new WelcomeCodeExpiredError(reason);
 }
 
-/** For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL). */
-export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[]): Promise<void> {
+/** For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL), in its transaction. */
+export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[], manager: EntityManager): Promise<void> {
   const payloads = jobs.filter((job) => job.kind === 'welcome').map((job) => job.payload as unknown as WelcomePayload);
-  await recordOnLeadsLater(ctx, payloads.map((payload) => ({ externalUserId: payload.externalUserId, entry: expiredEntry(payload) })));
+  await recordOnLeadsLater(ctx, manager, payloads.map((payload) => ({ externalUserId: payload.externalUserId, entry: expiredEntry(payload) })));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import type { AppContext } from '../context';
 import { ClaimFilter, LeasedQueue } from '../queue/leased-queue';
 import { FinalStatus, QueueWorker, QueueWorkerOptions } from '../queue/queue-worker';
@@ -17,8 +17,11 @@ export interface JobWorkerOptions {
    * bulk, and the general lane yields (one slot) while welcomes queue up.
    */
   welcomesFirst?: boolean;
-  /** Told about welcomes the sweep dead-lettered, so the reps can greet those customers by hand. */
-  onWelcomesExpired?: (jobs: Job[]) => Promise<void>;
+  /**
+   * Told about welcomes the sweep dead-letters, in the same transaction, so the reps can greet
+   * those customers by hand.
+   */
+  onWelcomesExpired?: (jobs: Job[], manager: EntityManager) => Promise<void>;
   pollMs?: number;
 }
 
@@ -74,10 +77,10 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
           21_000,
           {
             sweep: async () => {
-              const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent');
-              if (expired.length === 0) return;
-              ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
-              await options.onWelcomesExpired?.(await repo.findBy({ id: In(expired) }));
+              const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent', {
+                alongside: async (ids, manager) => options.onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
+              });
+              if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
             },
           },
         )

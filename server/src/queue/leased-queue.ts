@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /**
  * A work queue kept in a database table, safe with several instances on one database and with
@@ -103,23 +103,33 @@ export class LeasedQueue {
 
   /**
    * Dead-letters up to `limit` open rows matching `where` that nobody holds, e.g. welcomes whose
-   * code expired in a backlog: cheaper than claiming each only to find it is too late. Returns
-   * the ids it picked (another instance sweeping at the same moment may have taken some).
+   * code expired in a backlog: cheaper than claiming each only to find it is too late.
+   * `alongside` runs in the same transaction (e.g. queueing a note for each), so no reader ever
+   * sees the rows dead without it. Returns the ids it picked (another instance sweeping at the
+   * same moment may have taken some).
    */
-  async expireWhere(where: string, params: unknown[], reason: string, limit = 500): Promise<number[]> {
+  async expireWhere(
+    where: string,
+    params: unknown[],
+    reason: string,
+    options: { limit?: number; alongside?: (ids: number[], manager: EntityManager) => Promise<void> } = {},
+  ): Promise<number[]> {
     const now = Date.now();
     const open = `status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`;
     const rows: Array<{ id: number | string }> = await this.dataSource.query(
-      `SELECT id FROM ${this.options.table} WHERE ${open} AND ${where} LIMIT ${Math.floor(limit)}`,
+      `SELECT id FROM ${this.options.table} WHERE ${open} AND ${where} LIMIT ${Math.floor(options.limit ?? 500)}`,
       [now, ...params],
     );
     const ids = rows.map((r) => Number(r.id));
     if (ids.length === 0) return [];
-    await this.execute(
-      `UPDATE ${this.options.table} SET status = 'dead', last_error = ?, finished_at = ?, lease_until = NULL
-       WHERE id IN (${ids.map(() => '?').join(',')}) AND ${open}`,
-      [reason, now, ...ids, now],
-    );
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE ${this.options.table} SET status = 'dead', last_error = ?, finished_at = ?, lease_until = NULL
+         WHERE id IN (${ids.map(() => '?').join(',')}) AND ${open}`,
+        [reason, now, ...ids, now],
+      );
+      await options.alongside?.(ids, manager);
+    });
     return ids;
   }
 

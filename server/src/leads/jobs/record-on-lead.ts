@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../context';
 import { enqueueJob, enqueueJobs, JobRequest, PRIORITY } from '../../jobs/enqueue';
 import type { Job } from '../../jobs/job.entity';
@@ -39,10 +40,13 @@ async function deferTimelineEntry(ctx: AppContext, externalUserId: string, entry
   ctx.kick();
 }
 
-/** Many entries at once, in one statement, each written when its lead exists (e.g. from a sweep). */
-export async function recordOnLeadsLater(ctx: AppContext, items: Array<{ externalUserId: string; entry: Entry }>): Promise<void> {
+/**
+ * Many entries at once, in one statement inside the caller's transaction, each written when its
+ * lead exists (e.g. from a sweep).
+ */
+export async function recordOnLeadsLater(ctx: AppContext, manager: EntityManager, items: Array<{ externalUserId: string; entry: Entry }>): Promise<void> {
   await enqueueJobs(
-    ctx.dataSource.manager,
+    manager,
     items.map(({ externalUserId, entry }) => deferredEntryJob(externalUserId, entry, 0)),
   );
   ctx.kick();
