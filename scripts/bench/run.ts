@@ -4,7 +4,7 @@ import { benchList } from './list';
 import { DEFAULT_MYSQL_URL } from './lib/service';
 
 /**
- * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N]`
+ * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N --split]`
  * Scenarios: ack, burst, list. No scenario = all of them (burst on both databases).
  * MariaDB comes from BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test);
  * every run creates and drops its own database there. Results go to docs/benchmarks.md.
@@ -19,6 +19,8 @@ export interface BenchArgs {
   /** Reuse an already seeded database for `list` (its name on the MySQL server). */
   reuse?: string;
   keep?: boolean;
+  /** burst: one ROLE=web and one ROLE=worker process on the database instead of one ROLE=all. */
+  split?: boolean;
 }
 
 function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven: boolean } {
@@ -44,6 +46,7 @@ function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven:
       leads: num('leads'),
       reuse: flags.get('reuse'),
       keep: flags.has('keep'),
+      split: flags.has('split'),
     },
   };
 }

@@ -21,7 +21,7 @@ export interface RuntimeOptions {
   dataSource?: DataSource;
   eventHandlers?: EventHandlers;
   jobHandlers?: JobHandlers;
-  /** Serve HTTP (role web/all). Default: from config.role. */
+  /** Serve HTTP: everything for role web/all, only /healthz and /readyz for role worker. Default: true. */
   serveHttp?: boolean;
   /** Run the inbox and job workers (role worker/all). Default: from config.role. */
   runWorkers?: boolean;
@@ -100,8 +100,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
 
   let server: http.Server | null = null;
   let url: string | null = null;
-  if (options.serveHttp ?? config.role !== 'worker') {
-    const app = createApp(ctx);
+  // A worker serves only its health probes, on the same PORT.
+  if (options.serveHttp ?? true) {
+    const app = createApp(ctx, { healthOnly: config.role === 'worker' });
     server = http.createServer(app.callback());
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {

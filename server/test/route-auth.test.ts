@@ -89,4 +89,18 @@ describe('authentication on every non-public route', () => {
     expect(await sessions.findOneBy({ tokenHash: staleHash })).toBeNull();
     expect((await me(fresh)).status).toBe(200);
   });
+
+  it('a worker process (ROLE=worker) serves only its health probes', async () => {
+    const { startRuntime } = await import('../src/runtime');
+    const { silentLogger } = await import('../src/logger');
+    const worker = await startRuntime({ ...h.config, port: 0, role: 'worker' }, { logger: silentLogger, runWorkers: false, runScheduler: false });
+    try {
+      expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${worker.url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${worker.url}/wecom/callback`, { method: 'POST', body: '<xml/>' })).status).toBe(404);
+      expect((await fetch(`${worker.url}/api/admin/channels`, { headers: { authorization: `Bearer ${h.config.adminToken}` } })).status).toBe(404);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
