@@ -607,6 +607,34 @@ describe('welcome lane under a backlog', () => {
       await h.close();
     }
   });
+
+  it('without the sweep (the SQLite policy): freshest valid codes first, expired ones only once no valid one waits', async () => {
+    const { startHarness } = await import('./support/harness');
+    const h = await startHarness({ runtime: { runWorkers: false } });
+    try {
+      const now = Date.now();
+      const welcome = (code: string, deadlineAt: number) =>
+        h.runtime.ctx.dataSource.query(
+          `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
+          [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
+        );
+      await welcome('expired-1', now - 5_000);
+      await welcome('valid-older', now + 15_000);
+      await welcome('valid-newer', now + 19_000);
+      const order: string[] = [];
+      const { createJobWorkers } = await import('../src/jobs/job-worker');
+      const lanes = createJobWorkers(h.runtime.ctx, { welcome: async (job) => (order.push(String(job.payload.code)), 'done') }, { concurrency: 8, welcomeConcurrency: 1 });
+      expect(await lanes.welcome.drainOnce()).toBe(1);
+      expect(await lanes.welcome.drainOnce()).toBe(1);
+      expect(order).toEqual(['valid-newer', 'valid-older']);
+      // Nothing valid is left: now the expired one is claimed (its handler dead-letters it).
+      expect(await lanes.welcome.drainOnce()).toBe(1);
+      expect(order).toEqual(['valid-newer', 'valid-older', 'expired-1']);
+      expect(await lanes.welcome.drainOnce()).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
 });
 
 describe('timeline entries that arrive before their lead', () => {

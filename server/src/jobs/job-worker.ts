@@ -37,7 +37,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     concurrency: number,
     filter: ClaimFilter,
     leaseMs: number,
-    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle'> = {},
+    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle' | 'fallbackClaimFilter'> = {},
   ) =>
     new QueueWorker<Job>({
       name,
@@ -59,6 +59,11 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
       claimFilter: filter,
       ...extra,
     });
+  const freshWelcomes: ClaimFilter = {
+    sql: "e.kind = 'welcome' AND (e.deadline_at IS NULL OR e.deadline_at > ?)",
+    params: () => [Date.now() + 500],
+    newestFirst: true,
+  };
   const lanes = {
     queue,
     // The welcome lease outlives the code's 20 s window, so no second worker can ever call
@@ -73,7 +78,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
       ? lane(
           'jobs:welcome',
           options.welcomeConcurrency ?? 8,
-          { sql: "e.kind = 'welcome' AND (e.deadline_at IS NULL OR e.deadline_at > ?)", params: () => [Date.now() + 500], newestFirst: true },
+          freshWelcomes,
           21_000,
           {
             sweep: async () => {
@@ -84,10 +89,13 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
             },
           },
         )
-      : // SQLite: no sweep. It is one more write every second, and while another process holds
-        // the database's write lock every write freezes this process for busy_timeout (measured
-        // in the outage fault test). Expired codes are claimed and fail on WeCom's 41050 instead.
-        lane('jobs:welcome', options.welcomeConcurrency ?? 8, { sql: "e.kind = 'welcome'", params: [] }, 21_000),
+      : // SQLite: newest valid codes first too, but no sweep. It is one more write every second,
+        // and while another process holds the database's write lock every write freezes this
+        // process for busy_timeout (measured in the outage fault test). Expired codes are claimed
+        // once no valid one waits, and the handler dead-letters them without calling WeCom.
+        lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+          fallbackClaimFilter: { sql: "e.kind = 'welcome'", params: [] },
+        }),
   };
   return {
     ...lanes,

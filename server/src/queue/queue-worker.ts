@@ -26,6 +26,8 @@ export interface QueueWorkerOptions<Row extends QueueRow> {
   retryBaseMs: number;
   retryCapMs: number;
   claimFilter?: ClaimFilter;
+  /** Tried when claimFilter finds nothing (e.g. expired welcomes, once no valid one waits). */
+  fallbackClaimFilter?: ClaimFilter;
   /** Housekeeping run before claiming, at most every sweepEveryMs (e.g. expire what is too late). */
   sweep?: () => Promise<void>;
   sweepEveryMs?: number;
@@ -86,7 +88,10 @@ export class QueueWorker<Row extends QueueRow> {
       this.lastSweep = Date.now();
       await sweep();
     }
-    const leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.claimFilter);
+    let leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.claimFilter);
+    if (leases.length === 0 && this.options.fallbackClaimFilter) {
+      leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.fallbackClaimFilter);
+    }
     if (leases.length === 0) return [];
     const rows = new Map((await this.options.load(leases.map((l) => l.id))).map((row) => [row.id, row]));
     return leases.map((lease) => ({ lease, row: rows.get(lease.id) }));
