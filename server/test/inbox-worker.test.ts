@@ -565,6 +565,14 @@ describe('queue housekeeping', () => {
   });
 });
 
+/** A welcome job queued 30 s ago with the given deadline, straight into the table. */
+function insertWelcomeJob(h: Harness, code: string, deadlineAt: number, now: number) {
+  return h.runtime.ctx.dataSource.query(
+    `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
+    [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
+  );
+}
+
 describe('welcome lane under a backlog', () => {
   it('dead-letters expired codes in bulk and sends the freshest valid ones first', async () => {
     const { startHarness } = await import('./support/harness');
@@ -582,11 +590,7 @@ describe('welcome lane under a backlog', () => {
     });
     try {
       const now = Date.now();
-      const welcome = (code: string, deadlineAt: number) =>
-        h.runtime.ctx.dataSource.query(
-          `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
-          [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
-        );
+      const welcome = (code: string, deadlineAt: number) => insertWelcomeJob(h, code, deadlineAt, now);
       await welcome('expired-1', now - 5_000);
       await welcome('valid-older', now + 15_000);
       await welcome('expired-2', now - 1_000);
@@ -613,11 +617,7 @@ describe('welcome lane under a backlog', () => {
     const h = await startHarness({ runtime: { runWorkers: false } });
     try {
       const now = Date.now();
-      const welcome = (code: string, deadlineAt: number) =>
-        h.runtime.ctx.dataSource.query(
-          `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
-          [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
-        );
+      const welcome = (code: string, deadlineAt: number) => insertWelcomeJob(h, code, deadlineAt, now);
       await welcome('expired-1', now - 5_000);
       await welcome('valid-older', now + 15_000);
       await welcome('valid-newer', now + 19_000);

@@ -23,6 +23,18 @@ describe('lead capture through channels', () => {
 
   let expo: any;
 
+  /** An add_external_contact through the expo channel, with its own code and CreateTime offset (s). */
+  const postAddToZhangsan = (externalUserId: string, welcomeCode: string, createdSecondsFromNow: number) =>
+    h.driver.postCallback({
+      Event: 'change_external_contact',
+      ChangeType: 'add_external_contact',
+      UserID: 'zhangsan',
+      ExternalUserID: externalUserId,
+      State: expo.state,
+      WelcomeCode: welcomeCode,
+      CreateTime: Math.floor(Date.now() / 1000) + createdSecondsFromNow,
+    });
+
   describe('channel admin API', () => {
     it('requires the admin token', async () => {
       const r = await fetch(`${h.url}/api/admin/channels`);
@@ -177,15 +189,7 @@ describe('lead capture through channels', () => {
       h.sim.state.addExternalContact({ external_userid: externalUserId, name: '迟到客户' });
       h.sim.state.addFollow('zhangsan', externalUserId, { add_way: 1, oper_userid: externalUserId, state: expo.state });
       const code = h.sim.state.issueWelcomeCode('zhangsan', externalUserId);
-      const r = await h.driver.postCallback({
-        Event: 'change_external_contact',
-        ChangeType: 'add_external_contact',
-        UserID: 'zhangsan',
-        ExternalUserID: externalUserId,
-        State: expo.state,
-        WelcomeCode: code,
-        CreateTime: Math.floor(Date.now() / 1000) - 25,
-      });
+      const r = await postAddToZhangsan(externalUserId, code, -25);
       expect(r.status).toBe(200);
       await queuesSettled(h);
       expect(h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === code)).toHaveLength(0);
@@ -204,15 +208,7 @@ describe('lead capture through channels', () => {
     it('WeCom answering 41050 (code invalid or expired) ends the welcome at once, recorded for the rep', async () => {
       const { externalUserId } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: expo.state, customer: { name: '过期码客户' }, withWelcomeCode: false });
       // Replace the add with one carrying a code WeCom never issued.
-      const r = await h.driver.postCallback({
-        Event: 'change_external_contact',
-        ChangeType: 'add_external_contact',
-        UserID: 'zhangsan',
-        ExternalUserID: externalUserId,
-        State: expo.state,
-        WelcomeCode: 'CODE-WECOM-NEVER-ISSUED',
-        CreateTime: Math.floor(Date.now() / 1000) + 1,
-      });
+      const r = await postAddToZhangsan(externalUserId, 'CODE-WECOM-NEVER-ISSUED', 1);
       expect(r.status).toBe(200);
       await queuesSettled(h);
       const calls = h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === 'CODE-WECOM-NEVER-ISSUED');
