@@ -6,7 +6,6 @@ import { onContactDeleted, onTransferFailed } from './leads/events/contact-delet
 import { onGroupChanged } from './groups/events/group-changed';
 import { onTagChanged } from './tags/events/tag-changed';
 import { welcomeJob } from './channels/welcome-job';
-import { welcomeNoteJob } from './channels/welcome-outcome';
 import { markTagJob } from './leads/jobs/mark-tag-job';
 import { notifyRepJob } from './leads/jobs/notify-rep-job';
 import { assignLeadJob } from './leads/assignment/assign-lead-job';
@@ -29,7 +28,6 @@ export const eventHandlers: EventHandlers = {
 
 export const jobHandlers: JobHandlers = {
   welcome: welcomeJob,
-  'welcome.note': welcomeNoteJob,
   mark_tag: markTagJob,
   notify_rep: notifyRepJob,
   'lead.assign': assignLeadJob,

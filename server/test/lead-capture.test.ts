@@ -220,33 +220,6 @@ describe('lead capture through channels', () => {
       expect(d.timeline.filter((e: any) => e.kind === 'welcome.expired')).toHaveLength(1);
     });
 
-    it('a welcome still in flight when the lead is captured gets its timeline entry once it is done', async () => {
-      const { noteWelcomeAfterCapture, welcomeNoteJob, WelcomeStillInFlightError } = await import('../src/channels/welcome-outcome');
-      const { Channel } = await import('../src/channels/channel.entity');
-      const { Job } = await import('../src/jobs/job.entity');
-      const ds = h.runtime.ctx.dataSource;
-      const { externalUserId } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: expo.state, customer: { name: '在途客户' }, withWelcomeCode: false });
-      await queuesSettled(h);
-      const l = (await lead(externalUserId))!;
-      const channel = await ds.getRepository(Channel).findOneByOrFail({ id: expo.id });
-      const receivedAt = Date.now() - 300;
-      // The welcome job as the capture finds it: claimed by a (stopped) worker, not finished.
-      await ds.query(
-        `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, lease_owner, lease_until, created_at) VALUES ('welcome', 'welcome:IN-FLIGHT', ?, 0, 'pending', 1, ?, ?, 'elsewhere:1', ?, ?)`,
-        [JSON.stringify({ welcomeCode: 'IN-FLIGHT', externalUserId, receivedAt }), receivedAt, receivedAt + 20_000, Date.now() + 60_000, receivedAt],
-      );
-      await noteWelcomeAfterCapture(h.runtime.ctx, { leadId: l.id, welcomeCode: 'IN-FLIGHT', channel });
-      const note = await ds.getRepository(Job).findOneByOrFail({ dedupKey: 'welcome-note:IN-FLIGHT' });
-      await expect(welcomeNoteJob(note, h.runtime.ctx)).rejects.toBeInstanceOf(WelcomeStillInFlightError);
-      // The welcome ends (its worker did not find the lead, so it wrote nothing itself).
-      await ds.query(`UPDATE job SET status = 'done', finished_at = ?, lease_until = NULL WHERE dedup_key = 'welcome:IN-FLIGHT'`, [receivedAt + 250]);
-      expect(await welcomeNoteJob(note, h.runtime.ctx)).toBe('done');
-      expect(await welcomeNoteJob(note, h.runtime.ctx)).toBe('done');
-      const entries = (await detail(externalUserId)).timeline.filter((e: any) => e.kind === 'welcome.sent');
-      expect(entries).toEqual([expect.objectContaining({ summary: `已发送渠道「${expo.name}」的欢迎语`, data: { channelId: expo.id, delayMs: 250 } })]);
-      await ds.query(`DELETE FROM job WHERE dedup_key IN ('welcome:IN-FLIGHT', 'welcome-note:IN-FLIGHT')`);
-    });
-
     it('a channel whose welcome is a mini-program card sends it as an attachment', async () => {
       const card = { title: '领取新人优惠券', appid: 'wx1234567890abcdef', page: 'pages/coupon/index?from=store12', picMediaId: 'MEDIA_ID_COUPON' };
       const store = (await h.admin('POST', '/api/admin/channels', { name: '门店12号柜台', userIds: ['lisi'], welcomeMiniprogram: card })).body;

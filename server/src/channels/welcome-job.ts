@@ -3,9 +3,6 @@ import type { AppContext } from '../context';
 import type { Job } from '../jobs/job.entity';
 import { PermanentJobFailure } from '../jobs/job-worker';
 import { recordOnLead, recordOnLeadsLater } from '../leads/jobs/record-on-lead';
-import { Lead } from '../leads/lead.entity';
-import { addTimelineEntry } from '../leads/timeline';
-import { welcomeSentEntry } from './welcome-outcome';
 import { ERRCODE, WecomApiError } from '../wecom/errors';
 import { Channel } from './channel.entity';
 import { recentChannelForState } from './attribution';
@@ -104,8 +101,12 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
     }
     ctx.logger.info({ jobId: job.id }, 'welcome code already used by our earlier attempt');
   }
-  // If the lead is not captured yet, the capture writes this entry (see welcome-outcome.ts).
-  const lead = await ctx.dataSource.getRepository(Lead).findOne({ select: { id: true }, where: { externalUserId: payload.externalUserId } });
-  if (lead) await addTimelineEntry(ctx.dataSource.manager, welcomeSentEntry(lead.id, payload.welcomeCode, channel, Date.now() - payload.receivedAt));
+  const delayMs = Date.now() - payload.receivedAt;
+  await recordOnLead(ctx, payload.externalUserId, {
+    kind: 'welcome.sent',
+    summary: `已发送渠道「${channel.name}」的欢迎语`,
+    data: { channelId: channel.id, delayMs },
+    dedupKey,
+  });
   return 'done' as const;
 }

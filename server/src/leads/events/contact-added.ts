@@ -2,7 +2,6 @@ import type { ContactAddedEvent } from '../../wecom/events';
 import type { AppContext } from '../../context';
 import type { EventMeta } from '../../inbox/handlers';
 import { channelForState } from '../../channels/attribution';
-import { noteWelcomeAfterCapture } from '../../channels/welcome-outcome';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
 import { ContactDetails, getExternalContact } from '../../wecom/contact-api';
 import { WecomApiError } from '../../wecom/errors';
@@ -34,7 +33,7 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
   const occurredAt = event.createTime ? event.createTime * 1000 : meta.receivedAt;
   const key = `inbox:${meta.inboxId}`;
 
-  const { leadId, channel } = await ctx.dataSource.transaction(async (manager) => {
+  await ctx.dataSource.transaction(async (manager) => {
     const channel = await channelForState(manager, event.state);
     const { lead, created } = await findOrCreateLead(
       manager,
@@ -134,11 +133,7 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
       },
       priority: PRIORITY.notice,
     });
-    return { leadId: lead.id, channel };
   });
-  // After the commit, so the welcome job (which looks for the lead) and this check cannot miss
-  // each other.
-  if (channel && event.welcomeCode) await noteWelcomeAfterCapture(ctx, { leadId, welcomeCode: event.welcomeCode, channel });
   ctx.kick();
   return 'done' as const;
 }
