@@ -101,6 +101,17 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
       await sleep(250);
     }
     const cpuSeconds = service.cpuSeconds() - cpu0;
+    // The rest of the work (rep notices, re-scores, timeline entries) trails the leads.
+    let drainedAt: number | null = null;
+    while (doneAt !== null && Date.now() < deadline) {
+      const open = await count(`SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`);
+      if (open === 0) {
+        drainedAt = Date.now() - t0;
+        break;
+      }
+      await sleep(500);
+    }
+    const cpuToDrainSeconds = service.cpuSeconds() - cpu0;
     sampling = false;
     await sampler;
     clearInterval(memTimer);
@@ -143,6 +154,8 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
       deadInbox,
       peakRssMb,
       cpuSeconds,
+      drainedAt,
+      cpuToDrainSeconds,
     };
     console.log(JSON.stringify(result));
     const peakOf = (k: 'inbox' | 'welcome' | 'general') => Math.max(0, ...queueSamples.map((s) => s[k]));
@@ -165,6 +178,7 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
             ['all callbacks sent after', `${fmt(sendDoneMs / 1000)} s`],
             ['every lead exists after', leadsAt === null ? `not within the bound (${leadsFinal} leads)` : `${fmt(leadsAt / 1000)} s`],
             ['every lead tagged and welcomed after', doneAt === null ? 'not within the bound' : `${fmt(doneAt / 1000)} s`],
+            ['every queued job done (notices, re-scores, timeline) after', drainedAt === null ? 'not within the bound' : `${fmt(drainedAt / 1000)} s (service CPU by then: ${fmt(cpuToDrainSeconds, 0)} s)`],
             ['end-to-end rate', `${fmt(total / e2eSeconds, 0)} leads/s (incl. tags and welcome)`],
             ['callback → send_welcome_msg p50 / p95 / p99 / max', `${fmt(d.p50, 0)} / ${fmt(d.p95, 0)} / ${fmt(d.p99, 0)} / ${fmt(d.max, 0)} ms`],
             ['welcomes later than 5 s / 20 s', `${over5} / ${over20}`],
