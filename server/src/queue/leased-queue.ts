@@ -98,7 +98,7 @@ export class LeasedQueue {
 
   /** Gives the row back, to be tried again at `availableAt`. */
   retryLater(lease: Lease, availableAt: number, error: string): Promise<boolean> {
-    return this.updateLeased(lease, { available_at: availableAt, last_error: error, lease_until: null });
+    return this.updateLeased(lease, { available_at: availableAt, last_error: error, lease_until: null, lease_owner: null });
   }
 
   /**
@@ -143,11 +143,16 @@ export class LeasedQueue {
       `SELECT id, lease_owner FROM ${this.options.table} WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_owner LIKE ? ESCAPE '!'`,
       [`${literal}%`],
     );
-    const ids = rows.filter((r) => r.lease_owner.startsWith(workerIdPrefix)).map((r) => Number(r.id));
-    if (ids.length === 0) return 0;
+    const mine = rows.filter((r) => r.lease_owner.startsWith(workerIdPrefix));
+    if (mine.length === 0) return 0;
+    const ids = mine.map((r) => Number(r.id));
+    const owners = [...new Set(mine.map((r) => r.lease_owner))];
+    // The owner is checked again: a lease of the dead run that expired meanwhile may have been
+    // claimed by a live instance, whose lease must stay.
     return this.execute(
-      `UPDATE ${this.options.table} SET lease_until = NULL WHERE id IN (${ids.map(() => '?').join(',')}) AND status = 'pending'`,
-      ids,
+      `UPDATE ${this.options.table} SET lease_until = NULL
+       WHERE id IN (${ids.map(() => '?').join(',')}) AND status = 'pending' AND lease_owner IN (${owners.map(() => '?').join(',')})`,
+      [...ids, ...owners],
     );
   }
 

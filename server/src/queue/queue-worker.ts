@@ -2,6 +2,9 @@ import type { Logger } from '../logger';
 import { backoffMs, sleep } from '../util/async';
 import { ClaimFilter, Lease, LeasedQueue } from './leased-queue';
 
+/** Lease renewals for one handler run: with a third of the lease each, ten leases' time. */
+const MAX_RENEWALS = 30;
+
 /** What a handler decided for its row. Throwing means "failed this time". */
 export type FinalStatus = 'done' | 'ignored' | 'skipped';
 
@@ -137,29 +140,45 @@ export class QueueWorker<Row extends QueueRow> {
     const { queue, logger, name } = this.options;
     // Claimed but gone (deleted by an operator): nothing to do; the lease simply expires.
     if (!row) return;
-    const stopHeartbeat = this.keepLeased(lease, row);
+    const heartbeat = this.keepLeased(lease, row);
+    let status: FinalStatus;
     try {
-      const status = await this.options.handle(row);
-      const finished = await queue.finish(lease, status);
-      if (!finished) logger.warn({ queue: name, id: row.id }, 'lease lost before finishing; another worker owns the row');
+      status = await this.options.handle(row);
     } catch (error) {
+      // Renewals end before the outcome is written: a late one must not re-lease a row that
+      // was just given back for a retry.
+      await heartbeat.stop();
       await this.fail(lease, row, error).catch((e) =>
         logger.error({ queue: name, id: row.id, err: (e as Error).message }, 'could not record failure; lease will expire'),
       );
-    } finally {
-      stopHeartbeat();
+      return;
+    }
+    await heartbeat.stop();
+    try {
+      const finished = await queue.finish(lease, status);
+      if (!finished) logger.warn({ queue: name, id: row.id }, 'lease lost before finishing; another worker owns the row');
+    } catch (error) {
+      logger.error({ queue: name, id: row.id, err: (error as Error).message }, 'could not record the outcome; lease will expire');
     }
   }
 
   /**
    * While a handler runs, renews its lease every third of the lease time: a slow handler (a
    * WeCom call that backs off, a large import row) must not be taken over by another worker and
-   * run twice. A process that dies stops renewing, so its rows come free as before.
+   * run twice. A process that dies stops renewing, so its rows come free as before; so does a
+   * handler that hangs, after MAX_RENEWALS (the row is then retried elsewhere).
    */
-  private keepLeased(lease: Lease, row: Row): () => void {
+  private keepLeased(lease: Lease, row: Row): { stop(): Promise<void> } {
     const { queue, logger, name, leaseMs } = this.options;
+    let renewals = 0;
+    let pending: Promise<unknown> = Promise.resolve();
     const timer = setInterval(() => {
-      queue
+      if (++renewals > MAX_RENEWALS) {
+        clearInterval(timer);
+        logger.error({ queue: name, id: row.id, heldMs: renewals * Math.floor(leaseMs / 3) }, 'handler still running; no longer renewing its lease');
+        return;
+      }
+      pending = queue
         .extend(lease, leaseMs)
         .then((kept) => {
           if (!kept) logger.warn({ queue: name, id: row.id }, 'lease lost while the handler was still running');
@@ -167,7 +186,12 @@ export class QueueWorker<Row extends QueueRow> {
         .catch((error) => logger.warn({ queue: name, id: row.id, err: (error as Error).message }, 'could not renew lease'));
     }, Math.max(20, Math.floor(leaseMs / 3)));
     timer.unref();
-    return () => clearInterval(timer);
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await pending;
+      },
+    };
   }
 
   private async fail(lease: Lease, row: Row, error: unknown): Promise<void> {
