@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InboxEvent } from '../src/inbox/inbox-event.entity';
+import { welcomeDeadline } from '../src/inbox/intake';
 import { CallbackCrypto } from '../src/wecom/crypto';
 import { CORP, eventually, Harness, startHarness } from './support/harness';
 
@@ -162,5 +163,25 @@ describe('the official WeCom vector over HTTP', () => {
     });
     expect(rows[0]).toMatchObject({ kind: 'unknown', dedupKey: 'msg:4561255354251345929' });
     expect(rows[0].rawXml).toBe(v.expectedPlaintext);
+  });
+});
+
+describe('the welcome code deadline', () => {
+  const receivedAt = 1_795_000_000_500;
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+
+  it('a first delivery gets the full 20 s from its arrival, even if our clock runs a little ahead', () => {
+    expect(welcomeDeadline(seconds(receivedAt - 1000), receivedAt)).toBe(receivedAt + 20_000);
+    expect(welcomeDeadline(seconds(receivedAt - 3000), receivedAt)).toBe(receivedAt + 20_000);
+    // Our clock behind WeCom's: CreateTime in the future changes nothing.
+    expect(welcomeDeadline(seconds(receivedAt + 5000), receivedAt)).toBe(receivedAt + 20_000);
+    // No CreateTime at all.
+    expect(welcomeDeadline(0, receivedAt)).toBe(receivedAt + 20_000);
+  });
+
+  it('a retry (the add is 4 s old or more on arrival) keeps only what is left of the 20 s', () => {
+    const created = seconds(receivedAt - 12_000);
+    expect(welcomeDeadline(created, receivedAt)).toBe(created * 1000 + 999 + 20_000);
+    expect(welcomeDeadline(created, receivedAt) - receivedAt).toBeLessThan(9_000);
   });
 });

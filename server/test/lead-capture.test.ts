@@ -220,6 +220,22 @@ describe('lead capture through channels', () => {
       expect(d.timeline.filter((e: any) => e.kind === 'welcome.expired')).toHaveLength(1);
     });
 
+    it('the bulk expiry note goes only to adds that had a welcome to send', async () => {
+      const { noteExpiredWelcomes } = await import('../src/channels/welcome-job');
+      const { Job } = await import('../src/jobs/job.entity');
+      const ds = h.runtime.ctx.dataSource;
+      const job = (code: string, state: string | null, attempts: number) =>
+        Object.assign(new Job(), { kind: 'welcome', attempts, payload: { welcomeCode: code, userId: 'zhangsan', externalUserId: `wm-${code}`, state, receivedAt: Date.now() - 30_000 } });
+      await ds.transaction((m) => noteExpiredWelcomes(h.runtime.ctx, [job('SWEPT-CHANNEL', expo.state, 0), job('SWEPT-ORGANIC', null, 0), job('SWEPT-TRIED', expo.state, 1)], m));
+      const notes = await ds.query(`SELECT dedup_key, payload FROM job WHERE kind = 'timeline.deferred' AND dedup_key LIKE 'timeline:welcome:SWEPT-%' ORDER BY dedup_key`);
+      expect(notes.map((n: any) => n.dedup_key)).toEqual(['timeline:welcome:SWEPT-CHANNEL', 'timeline:welcome:SWEPT-TRIED']);
+      const summaries = notes.map((n: any) => JSON.parse(n.payload).entry.summary);
+      expect(summaries[0]).toContain('请手动问候客户');
+      // Tried before: it may have been delivered with its answer lost.
+      expect(summaries[1]).toContain('可能未送达');
+      await ds.query(`DELETE FROM job WHERE dedup_key LIKE 'timeline:welcome:SWEPT-%'`);
+    });
+
     it('a channel whose welcome is a mini-program card sends it as an attachment', async () => {
       const card = { title: '领取新人优惠券', appid: 'wx1234567890abcdef', page: 'pages/coupon/index?from=store12', picMediaId: 'MEDIA_ID_COUPON' };
       const store = (await h.admin('POST', '/api/admin/channels', { name: '门店12号柜台', userIds: ['lisi'], welcomeMiniprogram: card })).body;

@@ -47,25 +47,43 @@ export class WelcomeCodeExpiredError extends PermanentJobFailure {
   }
 }
 
-function expiredEntry(payload: WelcomePayload) {
+function expiredEntry(payload: WelcomePayload, outcomeUnknown = false) {
   return {
     kind: 'welcome.expired',
-    summary: '渠道欢迎语未能在企业微信规定的 20 秒内发出，请手动问候客户',
-    data: { state: payload.state, delayMs: Date.now() - payload.receivedAt },
+    summary: outcomeUnknown
+      ? '渠道欢迎语可能未送达（之前的发送结果未知，欢迎码已过期），如客户未收到请手动问候'
+      : '渠道欢迎语未能在企业微信规定的 20 秒内发出，请手动问候客户',
+    data: { state: payload.state, delayMs: Date.now() - payload.receivedAt, outcomeUnknown },
     // Same key as welcome.sent: a lead shows one outcome per welcome code.
     dedupKey: `welcome:${payload.welcomeCode}`,
   };
 }
 
-async function recordExpired(ctx: AppContext, payload: WelcomePayload, reason: string): Promise<never> {
-  await recordOnLead(ctx, payload.externalUserId, expiredEntry(payload));
+/** An earlier attempt may have reached WeCom with its answer lost: then we cannot say it failed. */
+async function recordExpired(ctx: AppContext, job: Job, payload: WelcomePayload, reason: string): Promise<never> {
+  await recordOnLead(ctx, payload.externalUserId, expiredEntry(payload, job.attempts > 1));
   throw new WelcomeCodeExpiredError(reason);
 }
 
-/** For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL), in its transaction. */
+/** The channel's welcome for a job, or null when there is nothing to send (organic add, no text). */
+async function welcomeOf(manager: EntityManager, payload: WelcomePayload) {
+  const channel = await recentChannelForState(manager, payload.state);
+  const body = channel ? welcomeBody(channel) : {};
+  return channel && Object.keys(body).length > 0 ? { channel, body } : null;
+}
+
+/**
+ * For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL), in its transaction.
+ * Only those that had something to send: an organic add's code expiring is no news to the rep.
+ */
 export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[], manager: EntityManager): Promise<void> {
-  const payloads = jobs.filter((job) => job.kind === 'welcome').map((job) => job.payload as unknown as WelcomePayload);
-  await recordOnLeadsLater(ctx, manager, payloads.map((payload) => ({ externalUserId: payload.externalUserId, entry: expiredEntry(payload) })));
+  const notes = [];
+  for (const job of jobs) {
+    const payload = job.payload as unknown as WelcomePayload;
+    if (job.kind !== 'welcome' || !(await welcomeOf(manager, payload))) continue;
+    notes.push({ externalUserId: payload.externalUserId, entry: expiredEntry(payload, job.attempts > 0) });
+  }
+  await recordOnLeadsLater(manager, notes);
 }
 
 /**
@@ -75,10 +93,10 @@ export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[], manager:
  */
 export async function welcomeJob(job: Job, ctx: AppContext) {
   const payload = job.payload as unknown as WelcomePayload;
-  const channel = await recentChannelForState(ctx.dataSource.manager, payload.state);
-  const body = channel ? welcomeBody(channel) : {};
-  if (!channel || Object.keys(body).length === 0) return 'skipped' as const;
-  if (job.deadlineAt != null && Date.now() >= job.deadlineAt) return recordExpired(ctx, payload, 'claimed after its deadline');
+  const welcome = await welcomeOf(ctx.dataSource.manager, payload);
+  if (!welcome) return 'skipped' as const;
+  const { channel, body } = welcome;
+  if (job.deadlineAt != null && Date.now() >= job.deadlineAt) return recordExpired(ctx, job, payload, 'claimed after its deadline');
   const dedupKey = `welcome:${payload.welcomeCode}`;
   try {
     await ctx.wecom.contact.post(
@@ -87,7 +105,7 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
       { deadlineAt: job.deadlineAt ?? undefined, retryOnNetworkError: true },
     );
   } catch (error) {
-    if (error instanceof WecomApiError && error.errcode === ERRCODE.WELCOME_CODE_INVALID) return recordExpired(ctx, payload, 'WeCom answered 41050');
+    if (error instanceof WecomApiError && error.errcode === ERRCODE.WELCOME_CODE_INVALID) return recordExpired(ctx, job, payload, 'WeCom answered 41050');
     if (!(error instanceof WecomApiError && error.errcode === ERRCODE.WELCOME_CODE_USED)) throw error;
     if (job.attempts === 1) {
       // First try and already used: another receiving app (or the admin console) welcomed them.

@@ -7,12 +7,20 @@ import type { ParsedCallback } from '../wecom/events';
 export const WELCOME_WINDOW_MS = 20_000;
 
 /**
- * When the welcome code's 20 s end. They run from the add itself, not from our intake: a
- * callback WeCom had to retry (we were slow or down) arrives with part of the window spent.
+ * WeCom waits 5 s for our reply before it delivers a callback again, so an add that looks older
+ * than this on arrival is a retry (we were slow or down) and has part of its 20 s spent.
+ */
+const RETRY_AGE_MS = 4_000;
+
+/**
+ * When the welcome code's 20 s end. They run from the add itself, not from our intake; but
+ * CreateTime is read against our clock, so it is trusted only when it says "retry": a first
+ * delivery keeps its full window even if this server's clock runs a few seconds ahead of WeCom's.
  * CreateTime has whole seconds, so the add happened up to 999 ms after it.
  */
 export function welcomeDeadline(createTimeSeconds: number, receivedAt: number): number {
-  const addedAt = createTimeSeconds > 0 ? Math.min(receivedAt, createTimeSeconds * 1000 + 999) : receivedAt;
+  const createdAt = createTimeSeconds * 1000 + 999;
+  const addedAt = createTimeSeconds > 0 && receivedAt - createdAt >= RETRY_AGE_MS ? createdAt : receivedAt;
   return addedAt + WELCOME_WINDOW_MS;
 }
 

@@ -82,10 +82,15 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
           21_000,
           {
             sweep: async () => {
-              const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent', {
-                alongside: async (ids, manager) => options.onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
-              });
-              if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
+              try {
+                const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent', {
+                  alongside: async (ids, manager) => options.onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
+                });
+                if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
+              } catch (error) {
+                // Housekeeping: the lane goes on claiming; the next sweep tries again.
+                ctx.logger.error({ err: (error as Error).message }, 'welcome expiry sweep failed');
+              }
             },
           },
         )

@@ -42,14 +42,13 @@ async function deferTimelineEntry(ctx: AppContext, externalUserId: string, entry
 
 /**
  * Many entries at once, in one statement inside the caller's transaction, each written when its
- * lead exists (e.g. from a sweep).
+ * lead exists (e.g. from a sweep). The deferred jobs start half a second later; no kick needed.
  */
-export async function recordOnLeadsLater(ctx: AppContext, manager: EntityManager, items: Array<{ externalUserId: string; entry: Entry }>): Promise<void> {
+export async function recordOnLeadsLater(manager: EntityManager, items: Array<{ externalUserId: string; entry: Entry }>): Promise<void> {
   await enqueueJobs(
     manager,
     items.map(({ externalUserId, entry }) => deferredEntryJob(externalUserId, entry, 0)),
   );
-  ctx.kick();
 }
 
 /** A viral burst can keep leads waiting in the inbox for minutes; keep trying for about half an hour. */
