@@ -85,6 +85,28 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     concurrency: config.workerConcurrency,
     throttle: prioritizeWelcomes ? () => (jobs.welcome.saturated ? 2 : undefined) : undefined,
   });
+  let server: http.Server | null = null;
+  let url: string | null = null;
+  // Listening comes first, so a taken PORT stops start-up before any work is claimed. A worker
+  // serves only its health probes.
+  if (options.serveHttp ?? true) {
+    const app = createApp(ctx, { healthOnly: config.role === 'worker' });
+    server = http.createServer(app.callback());
+    server.keepAliveTimeout = 65_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+    } catch (error) {
+      if (!options.dataSource) await dataSource.destroy();
+      throw error;
+    }
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+  }
+
   const runWorkers = options.runWorkers ?? config.role !== 'web';
   if (runWorkers) {
     // Leases this instance held when it last died are ours to finish now, not after they expire.
@@ -97,22 +119,6 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     jobs.general.start();
   }
   const scheduler: Scheduler | null = (options.runScheduler ?? runWorkers) ? startScheduler(ctx) : null;
-
-  let server: http.Server | null = null;
-  let url: string | null = null;
-  // A worker serves only its health probes, on the same PORT.
-  if (options.serveHttp ?? true) {
-    const app = createApp(ctx, { healthOnly: config.role === 'worker' });
-    server = http.createServer(app.callback());
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.port, config.host, () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
-  }
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
