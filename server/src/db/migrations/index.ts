@@ -2,7 +2,7 @@ import { Foundation1732300000000 } from './1732300000000-foundation';
 import { LeadCapture1732300001000 } from './1732300001000-lead-capture';
 import { LeadLifecycle1732300002000 } from './1732300002000-lead-lifecycle';
 import { QueueClaimIndexes1732300003000 } from './1732300003000-queue-claim-indexes';
-import { RepLocks1732300004000 } from './1732300004000-rep-locks';
+import { RepLocksSessionExpiry1732300004000 } from './1732300004000-rep-locks-session-expiry';
 
 /** In order. A new migration is appended here, never edited once released. */
-export const migrations = [Foundation1732300000000, LeadCapture1732300001000, LeadLifecycle1732300002000, QueueClaimIndexes1732300003000, RepLocks1732300004000];
+export const migrations = [Foundation1732300000000, LeadCapture1732300001000, LeadLifecycle1732300002000, QueueClaimIndexes1732300003000, RepLocksSessionExpiry1732300004000];
