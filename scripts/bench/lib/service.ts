@@ -186,7 +186,7 @@ export function serviceEnv(options: ServiceOptions, port: number): Record<string
     LOG_LEVEL: 'warn',
     ...options.env,
     // BENCH_SERVICE_ENV="WORKER_CONCURRENCY=16 OTHER=x": settings to try without editing the bench.
-    ...Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+    ...Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(/\s+/).filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
   };
 }
 
