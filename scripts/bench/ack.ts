@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { driverFor, fmt, keepAliveAgent, openLoop, postSealed, PreparedAdd, prepareAdd, startSimulator, summarize } from './lib/load';
+import mysql from 'mysql2/promise';
+import { parseDatabaseUrl } from '../../server/src/db/url';
+import { driverFor, fmt, keepAliveAgent, openLoop, postSealed, PostResult, PreparedAdd, prepareAdd, startSimulator, summarize } from './lib/load';
 import { table, today, writeSection, machineLine } from './lib/report';
 import { adminCall, createDatabase, freePort, openProbe, sleep, startService, waitFor } from './lib/service';
 import type { BenchArgs } from './run';
@@ -36,6 +38,9 @@ export async function benchAck(args: BenchArgs): Promise<void> {
     await openLoop({ rate: 100, seconds: 2, send: (i) => postSealed(agent, { ...warm[i].sealed, url: warm[i].sealed.url.replace(service.url, ceilingUrl) }) });
     await openLoop({ rate: 100, seconds: 2, send: (i) => postSealed(agent, { ...warm[i].sealed, url: warm[i].sealed.url.replace(service.url, web.url) }) });
     const targets = { ceiling: ceilingUrl, 'service ROLE=web': web.url, 'service ROLE=all': service.url };
+    // The floor under the service's ack: intake's transaction (two INSERTs and a COMMIT) sent
+    // straight to the database at the same rate, with no HTTP, crypto or XML around it.
+    const dbOnly = args.db === 'mysql' ? await intakeTransactionProbe(webDb.url) : null;
 
     for (const rate of rates) {
       for (const target of Object.keys(targets) as Array<keyof typeof targets>) {
@@ -88,6 +93,17 @@ export async function benchAck(args: BenchArgs): Promise<void> {
         ]);
       }
     }
+    const dbRows: Array<Array<string | number>> = [];
+    if (dbOnly) {
+      for (const rate of rates) {
+        const run = await openLoop({ rate, seconds, maxInFlight: 2000, drainMs: 15_000, send: (i) => dbOnly.run(`bench-db-${rate}-${i}`) });
+        const ok = run.results.filter((r) => r.status === 200);
+        const lat = summarize(ok.map((r) => r.ms));
+        console.log(JSON.stringify({ rate, target: 'database only', ...lat }));
+        dbRows.push([rate, ok.length, fmt(lat.p50, 2), fmt(lat.p95, 2), fmt(lat.p99, 2), fmt(lat.max, 1)]);
+      }
+      await dbOnly.close();
+    }
     const ratio = rates.map((rate) => {
       const c = rows.find((r) => r[0] === rate && r[1] === 'ceiling')!;
       const parts = (['service ROLE=web', 'service ROLE=all'] as const).map((name) => {
@@ -106,6 +122,14 @@ export async function benchAck(args: BenchArgs): Promise<void> {
         table(['rate/s', 'target', 'sent', '200', 'errors/skipped', 'acks/s', 'p50 ms', 'p99 ms', 'max ms', 'inbox backlog after', 'service CPU'], rows),
         '',
         `Service vs ceiling: ${ratio.join('; ')}.`,
+        ...(dbRows.length
+          ? [
+              '',
+              'The database alone, same run: intake\'s transaction (INSERT inbox_event, INSERT job, COMMIT) sent straight to MariaDB over a pool at the same rates; its tail is the floor under the service\'s.',
+              '',
+              table(['rate/s', 'transactions', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], dbRows),
+            ]
+          : []),
       ].join('\n'),
     );
   } finally {
@@ -118,4 +142,38 @@ export async function benchAck(args: BenchArgs): Promise<void> {
     await db.drop();
     await sleep(100);
   }
+}
+
+/** Runs intake's transaction shape against a database directly (MySQL), for the floor under acks. */
+async function intakeTransactionProbe(databaseUrl: string) {
+  const target = parseDatabaseUrl(databaseUrl);
+  const pool = mysql.createPool({ host: target.host, port: target.port, user: target.username, password: target.password, database: target.database, connectionLimit: 50 });
+  const payload = JSON.stringify({ kind: 'contact.added', note: 'x'.repeat(400) });
+  const raw = '<xml>' + 'x'.repeat(1200) + '</xml>';
+  const run = async (key: string): Promise<PostResult> => {
+    const started = performance.now();
+    const conn = await pool.getConnection();
+    try {
+      const now = Date.now();
+      await conn.query('START TRANSACTION');
+      await conn.query(
+        `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at) VALUES (?, ?, 'probe', ?, ?, 'done', 0, ?, ?)`,
+        [key, key, payload, raw, now, now],
+      );
+      await conn.query(
+        `INSERT IGNORE INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('probe', ?, ?, 0, 'done', 0, ?, ?, ?)`,
+        [key, payload, now, now + 20_000, now],
+      );
+      await conn.query('COMMIT');
+      return { status: 200, ms: performance.now() - started };
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      return { status: 0, ms: performance.now() - started, error: (error as Error).message };
+    } finally {
+      conn.release();
+    }
+  };
+  // Warm the pool as the service's is warm.
+  await Promise.all(Array.from({ length: 50 }, (_, i) => run(`bench-db-warm-${i}`)));
+  return { run, close: () => pool.end() };
 }
