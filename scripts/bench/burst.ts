@@ -1,6 +1,6 @@
 import { driverFor, fmt, keepAliveAgent, openLoop, postSealed, PostResult, prepareAdd, startSimulator, summarize } from './lib/load';
 import { machineLine, table, today, writeSection } from './lib/report';
-import { adminCall, createDatabase, openProbe, sleep, startService } from './lib/service';
+import { adminCall, createDatabase, openProbe, ServiceProcess, sleep, startService } from './lib/service';
 import type { BenchArgs } from './run';
 
 const REPS = ['rep01', 'rep02', 'rep03', 'rep04', 'rep05'];
@@ -20,12 +20,19 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
   const sim = await startSimulator(REPS);
   // --split: what README suggests for more than one core — a web process taking callbacks and a
   // worker process doing the work, on one database. Callbacks and admin calls go to the first.
-  const processes = args.split
-    ? [
-        await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-web`, env: { ROLE: 'web' } }),
-        await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-worker`, env: { ROLE: 'worker' } }),
-      ]
-    : [await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-${args.db}` })];
+  const roles = args.split ? (['web', 'worker'] as const) : (['all'] as const);
+  const processes: ServiceProcess[] = [];
+  try {
+    for (const role of roles) {
+      processes.push(await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-${role === 'all' ? args.db : role}`, env: { ROLE: role } }));
+    }
+  } catch (error) {
+    // One started, the next did not: stop what runs before giving up.
+    await Promise.all(processes.map((p) => p.stop()));
+    await sim.close();
+    await db.drop();
+    throw error;
+  }
   const service = {
     url: processes[0].url,
     alive: () => processes.every((p) => p.alive()),
