@@ -123,6 +123,20 @@ export async function outcome(probe: DbProbe, sim: WecomSimulator, adds: Prepare
 }
 
 /**
+ * What every fault test asserts of its adds: each became exactly one lead; every welcome owed
+ * was sent once (a late one may have expired, then noted on its lead); nothing is dead.
+ */
+export function expectEachAddCapturedOnce(o: Outcome, addCount: number): void {
+  expect(o.missingLeads).toEqual([]);
+  expect(o.leads).toBe(addCount);
+  expect(o.missingWelcomes).toEqual([]);
+  expect(o.expiredWithoutTimeline).toEqual([]);
+  expect(o.duplicateWelcomeCodes).toEqual([]);
+  expect(o.deadJobs).toEqual([]);
+  expect(o.deadInbox).toBe(0);
+}
+
+/**
  * Stored atomically: every stored add_external_contact has its welcome job and every welcome job
  * its inbox event (they are written in one transaction at intake). Returns what is unmatched.
  */
