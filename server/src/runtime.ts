@@ -79,7 +79,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     concurrency: config.workerConcurrency,
     welcomeConcurrency: prioritizeWelcomes ? 32 : 8,
     welcomesFirst: prioritizeWelcomes,
-    onWelcomesExpired: (expired, manager) => noteExpiredWelcomes(ctx, expired, manager),
+    onWelcomesExpired: noteExpiredWelcomes,
   });
   const inbox = createInboxWorker(ctx, options.eventHandlers ?? eventHandlers, {
     concurrency: config.workerConcurrency,

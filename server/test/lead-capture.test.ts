@@ -226,7 +226,7 @@ describe('lead capture through channels', () => {
       const ds = h.runtime.ctx.dataSource;
       const job = (code: string, state: string | null, attempts: number) =>
         Object.assign(new Job(), { kind: 'welcome', attempts, payload: { welcomeCode: code, userId: 'zhangsan', externalUserId: `wm-${code}`, state, receivedAt: Date.now() - 30_000 } });
-      await ds.transaction((m) => noteExpiredWelcomes(h.runtime.ctx, [job('SWEPT-CHANNEL', expo.state, 0), job('SWEPT-ORGANIC', null, 0), job('SWEPT-TRIED', expo.state, 1)], m));
+      await ds.transaction((m) => noteExpiredWelcomes([job('SWEPT-CHANNEL', expo.state, 0), job('SWEPT-ORGANIC', null, 0), job('SWEPT-TRIED', expo.state, 1)], m));
       const notes = await ds.query(`SELECT dedup_key, payload FROM job WHERE kind = 'timeline.deferred' AND dedup_key LIKE 'timeline:welcome:SWEPT-%' ORDER BY dedup_key`);
       expect(notes.map((n: any) => n.dedup_key)).toEqual(['timeline:welcome:SWEPT-CHANNEL', 'timeline:welcome:SWEPT-TRIED']);
       const summaries = notes.map((n: any) => JSON.parse(n.payload).entry.summary);

@@ -76,7 +76,7 @@ async function welcomeOf(manager: EntityManager, payload: WelcomePayload) {
  * For welcomes dead-lettered in bulk by the welcome lane's sweep (MySQL), in its transaction.
  * Only those that had something to send: an organic add's code expiring is no news to the rep.
  */
-export async function noteExpiredWelcomes(ctx: AppContext, jobs: Job[], manager: EntityManager): Promise<void> {
+export async function noteExpiredWelcomes(jobs: Job[], manager: EntityManager): Promise<void> {
   const notes = [];
   for (const job of jobs) {
     const payload = job.payload as unknown as WelcomePayload;
