@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { AppContext } from '../context';
 import { requireAdmin } from '../http/middleware';
@@ -15,7 +16,7 @@ import { demoAdminRoutes } from './admin/demo';
 
 /** Everything under /api/admin: bearer ADMIN_TOKEN, JSON bodies up to 256 KB. */
 export function adminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/api/admin' });
+  const router = createRouter({ prefix: '/api/admin' });
   router.use(requireAdmin(app.config.adminToken));
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' }));
   for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {

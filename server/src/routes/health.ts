@@ -1,9 +1,10 @@
 import Router from '@koa/router';
+import { createRouter } from '../http/router';
 import type { AppContext } from '../context';
 
 /** /healthz: the process answers. /readyz: the database answers, and how far behind the inbox is. */
 export function healthRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   });

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
@@ -48,7 +49,7 @@ function formBody(config: FormsConfig) {
  * never echoes lead data.
  */
 export function publicFormRoutes(app: AppContext, config: FormsConfig = loadFormsConfig()): Router {
-  const router = new Router({ prefix: '/api/public/forms' });
+  const router = createRouter({ prefix: '/api/public/forms' });
   router.use(cors(config));
 
   router.options('/:formKey/submissions', (ctx) => {

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { AppContext } from '../context';
@@ -12,7 +13,7 @@ import { repLeadRoutes } from './rep/leads';
  * rep's session token; handlers read the rep from ctx.state.actor and must scope data to them.
  */
 export function repRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/api/rep' });
+  const router = createRouter({ prefix: '/api/rep' });
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
   router.post('/login', async (ctx) => {
     const { code } = z.object({ code: z.string().min(1).max(128) }).parse(ctx.request.body ?? {});

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../http/router';
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import type { AppContext } from '../context';
@@ -32,7 +33,7 @@ function queryOf(ctx: Context) {
  * empty 200 (WeCom's "no passive reply"). Nothing here waits on a WeCom API call.
  */
 export function wecomCallbackRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
   const crypto = new CallbackCrypto({
     token: app.config.wecom.callbackToken,
     encodingAesKey: app.config.wecom.callbackAesKey,

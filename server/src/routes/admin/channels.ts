@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { IsNull } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -21,7 +22,7 @@ const cstDayStart = (date: string) => Date.parse(`${date}T00:00:00+08:00`);
 
 /** /api/admin/channels: channel QR codes (渠道活码) and their stats. */
 export function channelAdminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/channels' });
+  const router = createRouter({ prefix: '/channels' });
 
   router.post('/', async (ctx) => {
     const input = createChannelSchema.parse(ctx.request.body ?? {});

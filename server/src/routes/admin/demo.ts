@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { getChannel } from '../../channels/commands';
@@ -16,7 +17,7 @@ const simulateAddSchema = z.object({
  * the customer and a welcome code, and a signed, encrypted callback is posted to this service.
  */
 export function demoAdminRoutes(app: AppContext, simulator: WecomSimulator | undefined): Router {
-  const router = new Router({ prefix: '/demo' });
+  const router = createRouter({ prefix: '/demo' });
   router.post('/simulate-add', async (ctx) => {
     if (!simulator || !app.config.demoMode) throw notFound('demo endpoint (only in demo mode)');
     const input = simulateAddSchema.parse(ctx.request.body ?? {});

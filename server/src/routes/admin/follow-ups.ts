@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { listFollowUps } from '../../leads/follow-ups/queries';
@@ -12,7 +13,7 @@ const ADMIN = { kind: 'admin' } as const;
 
 /** /api/admin/leads/:id/follow-ups and /stage: a manager reads any lead's follow-ups and moves any lead's stage. */
 export function followUpAdminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/leads' });
+  const router = createRouter({ prefix: '/leads' });
   router.get('/:id/follow-ups', async (ctx) => {
     ctx.body = await listFollowUps(app, ADMIN, idParam.parse(ctx.params.id), followUpListQuery.parse(ctx.query));
   });

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
@@ -16,7 +17,7 @@ const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
 
 /** Operator view of the inbox and job queues: counts and dead letters, for alerting and replay. */
 export function inboxAdminRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
 
   router.get('/queues', async (ctx) => {
     const count = async (table: string) => {

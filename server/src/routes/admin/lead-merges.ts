@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { badRequest, conflict, notFound } from '../../http/errors';
@@ -20,7 +21,7 @@ const duplicatesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200
  * /leads routes so /leads/duplicates is not taken for a lead id.
  */
 export function leadMergeAdminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/leads' });
+  const router = createRouter({ prefix: '/leads' });
 
   router.get('/duplicates', async (ctx) => {
     const { limit } = duplicatesQuery.parse(ctx.query);

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { getLeadDetail, listLeads } from '../../leads/queries';
@@ -14,7 +15,7 @@ const listQuery = z.object({
 
 /** /api/admin/leads: the lead list (keyset pagination) and a lead with its timeline. */
 export function leadAdminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/leads' });
+  const router = createRouter({ prefix: '/leads' });
   router.get('/', async (ctx) => {
     ctx.body = await listLeads(app, listQuery.parse(ctx.query));
   });

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { assignmentSettingsSchema, loadAssignmentSettings, saveAssignmentSettings } from '../../leads/assignment/assignment-settings';
@@ -10,7 +11,7 @@ const reassignBody = z.object({ toUserId: z.string().trim().min(1).max(64), reas
 
 /** Who owns leads: manager reassignment, the pool's deadlines and caps, the default team. */
 export function ownershipAdminRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
 
   router.post('/leads/:id/reassign', async (ctx) => {
     ctx.body = await reassignLead(app, idParam.parse(ctx.params.id), reassignBody.parse(ctx.request.body ?? {}));

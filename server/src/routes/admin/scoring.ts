@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { ATTRIBUTE_FIELD } from '../../leads/scoring/rules-schema';
@@ -52,7 +53,7 @@ const attributesBody = z
  * other systems (web pages, content), and lead attributes that attribute rules read.
  */
 export function scoringAdminRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
   router.get('/scoring/rules', async (ctx) => {
     ctx.body = presentRulesInfo(await scoringRulesInfo(app.dataSource));
   });

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { channelConversionStats } from '../../stats/channels';
@@ -14,7 +15,7 @@ const funnelFilter = z.object({
 
 /** /api/admin/stats: funnel, channel conversion, rep performance and stage durations over a date range. */
 export function statsAdminRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/stats' });
+  const router = createRouter({ prefix: '/stats' });
   router.get('/funnel', async (ctx) => {
     const range = rangeQuery.parse(ctx.query);
     ctx.body = await funnelStats(app, range, funnelFilter.parse(ctx.query));

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { createRule, createTeam, deleteRule, deleteTeam, getTeam, listRules, listTeams, updateRule, updateTeam } from '../../teams/commands';
@@ -8,7 +9,7 @@ const idParam = z.coerce.number().int().positive();
 
 /** /api/admin/teams and /api/admin/assignment-rules: who leads go to, and in what order rules decide. */
 export function teamAdminRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
 
   router.get('/teams', async (ctx) => {
     ctx.body = { items: await listTeams(app) };

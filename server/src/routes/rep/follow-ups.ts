@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import type { RepActor } from '../../auth/rep-sessions';
@@ -25,7 +26,7 @@ const listQuery = z.object({
  * else (or by no one) answer 404, exactly like ids that do not exist.
  */
 export function repFollowUpRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
   const actorOf = (state: { actor: RepActor }) => state.actor;
 
   router.get('/leads', async (ctx) => {

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { revealPhone, revealSchema } from '../../leads/reveal-phone';
@@ -6,7 +7,7 @@ const idParam = z.coerce.number().int().positive();
 
 /** /api/rep/leads/:id/phone/reveal — the owner sees the full number; the reveal is logged. */
 export function repLeadRoutes(app: AppContext): Router {
-  const router = new Router({ prefix: '/leads' });
+  const router = createRouter({ prefix: '/leads' });
   router.post('/:id/phone/reveal', async (ctx) => {
     const { purpose } = revealSchema.parse(ctx.request.body ?? {});
     ctx.body = await revealPhone(app, ctx.state.actor, idParam.parse(ctx.params.id), purpose);

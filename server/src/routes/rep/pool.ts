@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { returnLead } from '../../leads/assignment/return-lead';
@@ -14,7 +15,7 @@ const returnBody = z.object({ reason: z.string().trim().min(1).max(200) });
 
 /** The public pool (公海) for reps: browse, claim; and giving one's own lead back. */
 export function repPoolRoutes(app: AppContext): Router {
-  const router = new Router();
+  const router = createRouter();
 
   router.get('/pool', async (ctx) => {
     ctx.body = await listPool(app, listQuery.parse(ctx.query));
