@@ -1,9 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
+import { configFilePath, readJsonFile } from '../../util/config-file';
 
 /**
- * Web-form limits, from config/forms.json (or the file FORMS_CONFIG names); every key is
+ * Web-form limits, from config/forms.json (in XIANSUO_CONFIG_DIR when set, like every config
+ * file; or the one file FORMS_CONFIG names); every key is
  * optional and falls back to the defaults below. Read once when the router is built.
  */
 const schema = z.object({
@@ -25,15 +25,8 @@ const schema = z.object({
 
 export type FormsConfig = z.infer<typeof schema>;
 
-export function loadFormsConfig(file = process.env.FORMS_CONFIG || path.resolve(process.cwd(), 'config', 'forms.json')): FormsConfig {
-  let raw: unknown = {};
-  if (fs.existsSync(file)) {
-    try {
-      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
-    }
-  }
+export function loadFormsConfig(file = process.env.FORMS_CONFIG || configFilePath('forms.json')): FormsConfig {
+  const raw = readJsonFile(file) ?? {};
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

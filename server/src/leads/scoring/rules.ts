@@ -1,39 +1,30 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../db/data-source';
 import { Setting } from '../../settings/setting.entity';
+import { configFilePath, readConfigJson } from '../../util/config-file';
 import { ScoringRules, scoringRulesSchema } from './rules-schema';
 
 export const SCORING_SETTING_KEY = 'scoring.rules';
-const DEFAULT_FILE = path.join('config', 'scoring.json');
 
-let fileDefault: ScoringRules | null = null;
+/** Keyed by the file's path, so a changed XIANSUO_CONFIG_DIR is read afresh rather than served stale. */
+let fileDefault: { file: string; rules: ScoringRules } | null = null;
 
-/** The same file from server/src (ts-node, jest) and from dist/server/src (built): walk up to the repo root. */
-function findDefaultFile(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    const candidate = path.join(dir, DEFAULT_FILE);
-    if (fs.existsSync(candidate)) return candidate;
-    dir = path.dirname(dir);
-  }
-  const fromCwd = path.resolve(DEFAULT_FILE);
-  if (fs.existsSync(fromCwd)) return fromCwd;
-  throw new Error(`scoring rules: ${DEFAULT_FILE} not found above ${__dirname} or in ${process.cwd()}`);
-}
-
-/** config/scoring.json, read and validated once per process: a broken file stops scoring loudly. */
+/**
+ * config/scoring.json (in XIANSUO_CONFIG_DIR when set), read and validated once per process: a
+ * missing or broken file stops scoring loudly, since there is no sensible built-in rule set.
+ */
 export function defaultScoringRules(): ScoringRules {
-  if (fileDefault) return fileDefault;
-  const file = findDefaultFile();
-  const parsed = scoringRulesSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  const file = configFilePath('scoring.json');
+  if (fileDefault?.file === file) return fileDefault.rules;
+  const raw = readConfigJson('scoring.json');
+  if (raw === null) throw new Error(`scoring rules: ${file} not found`);
+  const parsed = scoringRulesSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`scoring rules in ${file} are invalid: ${problems}`);
   }
-  fileDefault = parsed.data;
-  return fileDefault;
+  fileDefault = { file, rules: parsed.data };
+  return parsed.data;
 }
 
 export interface ScoringRulesInfo {
