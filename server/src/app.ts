@@ -1,6 +1,8 @@
 import Koa from 'koa';
+import type Router from '@koa/router';
 import type { AppContext } from './context';
 import { errorHandler, requestContext } from './http/middleware';
+import { authGate } from './auth/gate';
 import { healthRoutes } from './routes/health';
 import { wecomCallbackRoutes } from './routes/wecom-callback';
 import { adminRoutes } from './routes/admin';
@@ -17,12 +19,17 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
   app.proxy = ctx.config.trustProxy;
   app.use(requestContext(ctx.logger));
   app.use(errorHandler());
-  const routers = options.healthOnly
-    ? [healthRoutes(ctx)]
-    : [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), repRoutes(ctx), publicFormRoutes(ctx)];
-  for (const router of routers) {
+  // Before any router: credentials are demanded by what a path could mean, not by how it matched.
+  app.use(authGate(ctx));
+  for (const router of createRouters(ctx, options)) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
   return app;
+}
+
+/** Every router the app serves, in order: also what the route-table tests walk. */
+export function createRouters(ctx: AppContext, options: { healthOnly?: boolean } = {}): Router[] {
+  if (options.healthOnly) return [healthRoutes(ctx)];
+  return [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), repRoutes(ctx), publicFormRoutes(ctx)];
 }

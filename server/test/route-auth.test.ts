@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
-import { adminRoutes } from '../src/routes/admin';
-import { repRoutes } from '../src/routes/rep';
 import { Harness, startHarness } from './support/harness';
+import { rawRequest, routeTable, spellingsOf } from './support/route-table';
+
+/** The only routes anyone may call without credentials. Every other route must answer 401. */
+const PUBLIC_ROUTES = new Set([
+  'GET /healthz',
+  'GET /readyz',
+  'GET /wecom/callback',
+  'POST /wecom/callback',
+  'POST /api/rep/login',
+  'OPTIONS /api/public/forms/:formKey/submissions',
+  'POST /api/public/forms/:formKey/submissions',
+]);
 
 /** Every admin and rep route refuses a caller without the right bearer token. */
 describe('authentication on every non-public route', () => {
@@ -11,13 +21,47 @@ describe('authentication on every non-public route', () => {
   });
   afterAll(async () => h.close());
 
-  const routesOf = (router: ReturnType<typeof adminRoutes>) =>
-    router.stack.flatMap((layer) =>
-      layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path).replace(/:[A-Za-z]+/g, '1') })),
-    );
+  const protectedRoutes = () => routeTable(h.runtime.ctx).filter((r) => !PUBLIC_ROUTES.has(`${r.method} ${r.pattern}`));
+
+  it('no spelling of any route answers 2xx, 3xx or 5xx without credentials; protected ones answer 401', async () => {
+    const routes = routeTable(h.runtime.ctx);
+    expect(routes.length).toBeGreaterThan(40);
+    const failures: string[] = [];
+    for (const route of routes) {
+      const isPublic = PUBLIC_ROUTES.has(`${route.method} ${route.pattern}`);
+      const body = ['GET', 'DELETE', 'OPTIONS'].includes(route.method) ? undefined : '{}';
+      if (!isPublic) {
+        const canonical = await rawRequest(h.url, route.method, route.path, {}, body);
+        if (canonical.status !== 401) failures.push(`${route.method} ${route.path} -> ${canonical.status} (want 401)`);
+      }
+      for (const spelling of spellingsOf(route.path)) {
+        const { status } = await rawRequest(h.url, route.method, spelling, {}, body);
+        if (status < 400 || status >= 500) failures.push(`${route.method} ${spelling} -> ${status}`);
+        // A spelling of a protected route is refused outright or not served at all.
+        else if (!isPublic && status !== 401 && status !== 404 && status !== 400) failures.push(`${route.method} ${spelling} -> ${status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the spellings the attack used are refused (not a hand-kept list: a regression guard)', async () => {
+    for (const [method, path] of [
+      ['GET', '/API/ADMIN/leads'],
+      ['GET', '/Api/admin/queues'],
+      ['DELETE', '/API/ADMIN/channels/2'],
+      ['DELETE', '/API/ADMIN/teams/1'],
+      ['POST', '/API/ADMIN/jobs/18/replay'],
+      ['PATCH', '/API/ADMIN/channels/6'],
+      ['GET', '/Api/Rep/pool'],
+      ['GET', '/API/REP/leads'],
+    ]) {
+      const { status } = await rawRequest(h.url, method, path, {}, method === 'GET' || method === 'DELETE' ? undefined : '{}');
+      expect({ method, path, status }).toEqual({ method, path, status: 401 });
+    }
+  });
 
   it('admin routes: 401 without a token, with a wrong token, and with a rep token', async () => {
-    const routes = routesOf(adminRoutes(h.runtime.ctx)).filter((r) => r.path.startsWith('/api/admin/'));
+    const routes = protectedRoutes().filter((r) => r.path.startsWith('/api/admin/'));
     expect(routes.length).toBeGreaterThan(25);
     h.sim.state.addMember('zhangsan');
     const login = await fetch(`${h.url}/api/rep/login`, {
@@ -39,7 +83,7 @@ describe('authentication on every non-public route', () => {
   });
 
   it('rep routes: 401 without a session (login excepted) and with the admin token', async () => {
-    const routes = routesOf(repRoutes(h.runtime.ctx)).filter((r) => r.path !== '/api/rep/login');
+    const routes = protectedRoutes().filter((r) => r.path.startsWith('/api/rep/'));
     expect(routes.length).toBeGreaterThan(5);
     for (const { method, path } of routes) {
       for (const authorization of [undefined, 'Bearer not-a-session-token-000000', `Bearer ${h.config.adminToken}`]) {

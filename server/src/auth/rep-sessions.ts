@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
 import { HttpError } from '../http/errors';
 import { WecomApiError } from '../wecom/errors';
@@ -34,18 +33,11 @@ export async function loginWithCode(ctx: AppContext, code: string): Promise<{ to
   return { token, userId: reply.userid, expiresAt };
 }
 
-/** Bearer session token of a rep; sets ctx.state.actor = { kind: 'rep', userId }. */
-export function requireRep(app: AppContext) {
-  return async (ctx: Context, next: Next) => {
-    const match = /^Bearer\s+([A-Za-z0-9_-]{20,100})$/.exec(ctx.get('authorization'));
-    const session = match ? await app.dataSource.getRepository(RepSession).findOneBy({ tokenHash: hashToken(match[1]) }) : null;
-    if (!session || session.expiresAt < Date.now()) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="xiansuo-rep"');
-      throw new HttpError(401, 'unauthorized', 'sign in through the mini-program first');
-    }
-    ctx.state.actor = { kind: 'rep', userId: session.userId };
-    await next();
-  };
+/** The live session a rep token stands for, or null (unknown, malformed or expired). */
+export async function findRepSession(app: AppContext, token: string): Promise<RepSession | null> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
+  const session = await app.dataSource.getRepository(RepSession).findOneBy({ tokenHash: hashToken(token) });
+  return session && session.expiresAt >= Date.now() ? session : null;
 }
 
 export interface RepActor {

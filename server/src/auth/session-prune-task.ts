@@ -3,7 +3,7 @@ import type { ScheduledTask } from '../scheduled-tasks';
 import { RepSession } from './rep-session.entity';
 
 /**
- * Expired rep sessions are useless (requireRep refuses them) but would pile up, one per sign-in,
+ * Expired rep sessions are useless (the auth gate refuses them) but would pile up, one per sign-in,
  * forever. Deleted daily, once across all instances.
  */
 const BATCH = 1000;

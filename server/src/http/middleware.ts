@@ -1,4 +1,4 @@
-import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger';
@@ -59,26 +59,5 @@ export function errorHandler() {
         }
       }
     }
-  };
-}
-
-function sameSecret(a: string, b: string): boolean {
-  // Hash first so the comparison is constant-time whatever the lengths.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-/** Bearer ADMIN_TOKEN for the admin API. */
-export function requireAdmin(adminToken: string) {
-  return async (ctx: Context, next: Next) => {
-    const header = ctx.get('authorization');
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!adminToken || !match || !sameSecret(match[1].trim(), adminToken)) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="xiansuo-admin"');
-      throw new HttpError(401, 'unauthorized', 'a valid admin bearer token is required');
-    }
-    ctx.state.actor = { kind: 'admin' };
-    await next();
   };
 }

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { AppContext } from '../context';
-import { requireAdmin } from '../http/middleware';
+import { requireActor } from '../auth/gate';
 import { inboxAdminRoutes } from './admin/inbox';
 import { channelAdminRoutes } from './admin/channels';
 import { leadAdminRoutes } from './admin/leads';
@@ -14,10 +14,10 @@ import { followUpAdminRoutes } from './admin/follow-ups';
 import { statsAdminRoutes } from './admin/stats';
 import { demoAdminRoutes } from './admin/demo';
 
-/** Everything under /api/admin: bearer ADMIN_TOKEN, JSON bodies up to 256 KB. */
+/** Everything under /api/admin: bearer ADMIN_TOKEN (checked by the auth gate, and again here), JSON bodies up to 256 KB. */
 export function adminRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/admin' });
-  router.use(requireAdmin(app.config.adminToken));
+  router.use(requireActor('admin'));
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' }));
   for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
     router.use(sub.routes(), sub.allowedMethods());

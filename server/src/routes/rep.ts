@@ -3,14 +3,16 @@ import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { loginWithCode, requireRep } from '../auth/rep-sessions';
+import { loginWithCode } from '../auth/rep-sessions';
+import { requireActor } from '../auth/gate';
 import { repPoolRoutes } from './rep/pool';
 import { repFollowUpRoutes } from './rep/follow-ups';
 import { repLeadRoutes } from './rep/leads';
 
 /**
  * /api/rep: what a signed-in rep (the mini-program) may do. Every route but /login needs the
- * rep's session token; handlers read the rep from ctx.state.actor and must scope data to them.
+ * rep's session token (checked by the auth gate, and again here); handlers read the rep from
+ * ctx.state.actor and must scope data to them.
  */
 export function repRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/rep' });
@@ -20,7 +22,7 @@ export function repRoutes(app: AppContext): Router {
     const session = await loginWithCode(app, code);
     ctx.body = { token: session.token, userId: session.userId, expiresAt: new Date(session.expiresAt).toISOString() };
   });
-  router.use(requireRep(app));
+  router.use(requireActor('rep'));
   router.get('/me', (ctx) => {
     ctx.body = { userId: ctx.state.actor.userId };
   });

@@ -1,0 +1,62 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { AppContext } from '../context';
+import { HttpError } from '../http/errors';
+import { findRepSession } from './rep-sessions';
+import { surfaceOf } from './surfaces';
+
+/** Who is calling, once the gate has let a request through. */
+export type Actor = { kind: 'admin' } | { kind: 'rep'; userId: string };
+
+function sameSecret(a: string, b: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function bearerToken(ctx: Context): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
+  return match ? match[1] : null;
+}
+
+function unauthorized(ctx: Context, realm: string, message: string): never {
+  ctx.set('WWW-Authenticate', `Bearer realm="${realm}"`);
+  throw new HttpError(401, 'unauthorized', message);
+}
+
+/**
+ * Runs before any router: every request whose path could, under any spelling, reach the admin
+ * or rep surface must carry that surface's credential. Sets ctx.state.actor on success.
+ */
+export function authGate(app: AppContext) {
+  return async (ctx: Context, next: Next) => {
+    const surface = surfaceOf(ctx.path);
+    if (surface === 'admin') {
+      const token = bearerToken(ctx);
+      if (!app.config.adminToken || !token || !sameSecret(token, app.config.adminToken)) {
+        unauthorized(ctx, 'xiansuo-admin', 'a valid admin bearer token is required');
+      }
+      ctx.state.actor = { kind: 'admin' } satisfies Actor;
+    } else if (surface === 'rep') {
+      const token = bearerToken(ctx);
+      const session = token ? await findRepSession(app, token) : null;
+      if (!session) unauthorized(ctx, 'xiansuo-rep', 'sign in through the mini-program first');
+      ctx.state.actor = { kind: 'rep', userId: session.userId } satisfies Actor;
+    }
+    await next();
+  };
+}
+
+/**
+ * The same requirement bound to the routers themselves, as a second lock: a router mounted
+ * somewhere the gate does not cover still refuses a caller the gate did not admit.
+ */
+export function requireActor(kind: Actor['kind']) {
+  return async (ctx: Context, next: Next) => {
+    if ((ctx.state.actor as Actor | undefined)?.kind !== kind) {
+      unauthorized(ctx, kind === 'admin' ? 'xiansuo-admin' : 'xiansuo-rep', 'credentials for this surface are required');
+    }
+    await next();
+  };
+}
