@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { AppContext } from './context';
 import { errorHandler, requestContext } from './http/middleware';
 import { authGate } from './auth/gate';
+import { maskReplies } from './http/mask-replies';
 import { healthRoutes } from './routes/health';
 import { wecomCallbackRoutes } from './routes/wecom-callback';
 import { adminRoutes } from './routes/admin';
@@ -18,6 +19,8 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
   // Client addresses (web-form rate limits) come from X-Forwarded-For only when told to trust it.
   app.proxy = ctx.config.trustProxy;
   app.use(requestContext(ctx.logger));
+  // Outside the error handler, so error replies are masked too.
+  app.use(maskReplies());
   app.use(errorHandler());
   // Before any router: credentials are demanded by what a path could mean, not by how it matched.
   app.use(authGate(ctx));

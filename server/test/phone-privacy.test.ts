@@ -51,7 +51,7 @@ describe('phone masking and logged reveals', () => {
     expect((await rep('zhangsan', 'POST', `/api/rep/leads/${leadId}/phone/reveal`, {})).status).toBe(400);
     const r = await rep('zhangsan', 'POST', `/api/rep/leads/${leadId}/phone/reveal`, { purpose: '电话回访' });
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ leadId, phone: '13812345678' });
+    expect(await r.json()).toMatchObject({ leadId, phone: '13812345678', name: '隐私客户' });
     const detail = await h.admin('GET', `/api/admin/leads/${leadId}`);
     const reveals = detail.body.timeline.filter((e: any) => e.kind === 'phone.revealed');
     expect(reveals).toHaveLength(1);

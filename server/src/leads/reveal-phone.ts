@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { actorLabel, findAccessibleLead, LeadActor } from './lead-access';
@@ -6,20 +7,39 @@ import { addTimelineEntry } from './timeline';
 export const revealSchema = z.object({ purpose: z.string().trim().min(2, 'purpose is required').max(100) });
 
 /**
- * The full phone number of a lead, for a caller who may work on it (its owner, or an admin).
- * Every reveal is written to the lead's timeline first: PIPL wants to know who saw what.
+ * The full phone number of a lead, and its free-text fields unmasked (name, company, attributes
+ * may hold numbers too), for a caller who may work on it (its owner, or an admin). Every reveal
+ * is written to the lead's timeline first: PIPL wants to know who saw what. Every other reply
+ * masks numbers wherever they appear (http/mask-replies.ts).
  */
 export async function revealPhone(ctx: AppContext, actor: LeadActor, leadId: number, purpose: string) {
   return ctx.dataSource.transaction(async (manager) => {
     const lead = await findAccessibleLead(manager, actor, leadId);
-    if (lead.phone) {
-      await addTimelineEntry(manager, {
-        leadId,
-        kind: 'phone.revealed',
-        summary: `${actor.kind === 'rep' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号（用途：${purpose}）`,
-        data: { actor: actorLabel(actor), purpose },
-      });
-    }
-    return { leadId, phone: lead.phone };
+    await addTimelineEntry(manager, {
+      leadId,
+      kind: 'phone.revealed',
+      summary: `${actor.kind === 'rep' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号及资料（用途：${purpose}）`,
+      data: { actor: actorLabel(actor), purpose },
+    });
+    return { leadId, phone: lead.phone, name: lead.name, corpName: lead.corpName, attributes: lead.attributes ?? {} };
   });
+}
+
+/**
+ * A search by full phone number tells the searcher that the number is this lead's: a reveal by
+ * another route. Like a reveal, each lead found gets a timeline entry naming who searched and
+ * when, written in the caller's transaction before the answer leaves. The number itself is not
+ * copied into the entry: it is the lead's own, already stored once.
+ */
+export async function logPhoneSearch(manager: EntityManager, actor: LeadActor, leadIds: number[]): Promise<void> {
+  const at = Date.now();
+  for (const leadId of leadIds) {
+    await addTimelineEntry(manager, {
+      leadId,
+      kind: 'phone.searched',
+      summary: `${actor.kind === 'rep' ? `成员 ${actor.userId}` : '管理员'}按完整手机号搜索到了该线索`,
+      data: { actor: actorLabel(actor) },
+      occurredAt: at,
+    });
+  }
 }

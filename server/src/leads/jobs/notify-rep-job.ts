@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context';
 import type { Job } from '../../jobs/job.entity';
 import { addTimelineEntry } from '../timeline';
+import { maskPhoneNumbersInText } from '../../privacy/phone-numbers';
 
 interface NotifyPayload {
   leadId: number;
@@ -19,7 +20,8 @@ export async function notifyRepJob(job: Job, ctx: AppContext) {
     touser: payload.userId,
     msgtype: 'text',
     agentid: ctx.config.wecom.agentId,
-    text: { content: payload.content },
+    // A notice shows on a phone's lock screen: numbers in a lead's name or company stay masked.
+    text: { content: maskPhoneNumbersInText(payload.content) },
     enable_duplicate_check: 1,
     duplicate_check_interval: 1800,
   }, { retryOnNetworkError: true });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { getLeadDetail, listLeads } from '../../leads/queries';
 import { revealPhone, revealSchema } from '../../leads/reveal-phone';
+import { replyRevealed } from '../../http/mask-replies';
 
 const listQuery = z.object({
   channelId: z.coerce.number().int().positive().optional(),
@@ -24,7 +25,7 @@ export function leadAdminRoutes(app: AppContext): Router {
   });
   router.post('/:id/phone/reveal', async (ctx) => {
     const { purpose } = revealSchema.parse(ctx.request.body ?? {});
-    ctx.body = await revealPhone(app, { kind: 'admin' }, z.coerce.number().int().positive().parse(ctx.params.id), purpose);
+    replyRevealed(ctx, await revealPhone(app, { kind: 'admin' }, z.coerce.number().int().positive().parse(ctx.params.id), purpose));
   });
   return router;
 }

@@ -3,6 +3,7 @@ import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { revealPhone, revealSchema } from '../../leads/reveal-phone';
+import { replyRevealed } from '../../http/mask-replies';
 const idParam = z.coerce.number().int().positive();
 
 /** /api/rep/leads/:id/phone/reveal — the owner sees the full number; the reveal is logged. */
@@ -10,7 +11,7 @@ export function repLeadRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/leads' });
   router.post('/:id/phone/reveal', async (ctx) => {
     const { purpose } = revealSchema.parse(ctx.request.body ?? {});
-    ctx.body = await revealPhone(app, ctx.state.actor, idParam.parse(ctx.params.id), purpose);
+    replyRevealed(ctx, await revealPhone(app, ctx.state.actor, idParam.parse(ctx.params.id), purpose));
   });
   return router;
 }

@@ -1,0 +1,32 @@
+import type { Context, Next } from 'koa';
+import { maskPhoneNumbersDeep, maskPhoneNumbersInText } from '../privacy/phone-numbers';
+
+/**
+ * The one place every reply passes through on its way out: mobile numbers are masked in every
+ * JSON and text body, whatever field they hide in. Only a reply marked by `replyRevealed`
+ * (a purpose-stated reveal, already written to the lead's timeline) goes out in full.
+ */
+export function maskReplies() {
+  return async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.state.revealed === true) return;
+    const body = ctx.body;
+    if (body === null || body === undefined) return;
+    if (typeof body === 'string') {
+      ctx.body = maskPhoneNumbersInText(body);
+    } else if (Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') {
+      // Binary or streamed bodies are not served today; refuse to let one pass unchecked.
+      if (ctx.response.is('json', 'text', 'csv', 'html', 'xml')) {
+        throw new Error('a text reply must be built as a string or JSON value so it can be masked');
+      }
+    } else {
+      ctx.body = maskPhoneNumbersDeep(body);
+    }
+  };
+}
+
+/** Sends `body` unmasked: only for the logged reveal routes, after the reveal was recorded. */
+export function replyRevealed(ctx: Context, body: unknown): void {
+  ctx.state.revealed = true;
+  ctx.body = body;
+}

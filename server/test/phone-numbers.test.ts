@@ -1,0 +1,47 @@
+import { containsPhoneNumber, maskPhoneNumbersDeep, maskPhoneNumbersInText } from '../src/privacy/phone-numbers';
+
+describe('mobile numbers in free text', () => {
+  it.each([
+    ['王先生13987654321', '王先生139****4321'],
+    ['电话13987654321', '电话139****4321'],
+    ['请回电 13987654321', '请回电 139****4321'],
+    ['+86 139 8765 4321', '+86 139****4321'],
+    ['+8613987654321', '+86139****4321'],
+    ['0086-139-8765-4321', '0086-139****4321'],
+    ['8613987654321', '86139****4321'],
+    ['（+86）13987654321', '（+86）139****4321'],
+    ['139-8765-4321', '139****4321'],
+    ['１３９８７６５４３２１', '139****4321'],
+    ['手机：１３９ ８７６５ ４３２１。', '手机：139****4321。'],
+    ['a 13987654321, b 15012345678', 'a 139****4321, b 150****5678'],
+  ])('%s → %s', (input, masked) => {
+    expect(maskPhoneNumbersInText(input)).toBe(masked);
+    expect(containsPhoneNumber(maskPhoneNumbersInText(input))).toBe(false);
+  });
+
+  it.each([
+    'order 2026113987654321', // longer run of digits: not a phone number
+    '1733011200000', // a timestamp in ms
+    '12345678901', // 12x is not a mobile prefix
+    '2026-12-01T16:02:09.000Z',
+    '139****4321', // already masked
+    '预算 10000000 元',
+  ])('leaves %s alone', (text) => {
+    expect(maskPhoneNumbersInText(text)).toBe(text);
+  });
+
+  it('masks strings, keys and phone-like numbers at any depth, and leaves other values alone', () => {
+    const masked = maskPhoneNumbersDeep({
+      name: '王先生13987654321',
+      score: 42,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      attributes: { mobile_backup: 13987654321, '13812345678': 'x', list: [['电话 150-1234-5678']] },
+    });
+    expect(masked).toEqual({
+      name: '王先生139****4321',
+      score: 42,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      attributes: { mobile_backup: '139****4321', '138****5678': 'x', list: [['电话 150****5678']] },
+    });
+  });
+});
