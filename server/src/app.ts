@@ -4,6 +4,7 @@ import type { AppContext } from './context';
 import { errorHandler, requestContext } from './http/middleware';
 import { authGate } from './auth/gate';
 import { maskReplies } from './http/mask-replies';
+import { oneSpellingOnly } from './http/router';
 import { healthRoutes } from './routes/health';
 import { wecomCallbackRoutes } from './routes/wecom-callback';
 import { adminRoutes } from './routes/admin';
@@ -24,6 +25,7 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
   app.use(errorHandler());
   // Before any router: credentials are demanded by what a path could mean, not by how it matched.
   app.use(authGate(ctx));
+  app.use(oneSpellingOnly());
   for (const router of createRouters(ctx, options)) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -44,6 +44,16 @@ describe('authentication on every non-public route', () => {
     expect(failures).toEqual([]);
   });
 
+  it('with the right credentials, every GET route without parameters is served at its one spelling', async () => {
+    const lists = routeTable(h.runtime.ctx).filter((r) => r.method === 'GET' && !r.pattern.includes(':') && r.pattern.startsWith('/api/admin/'));
+    expect(lists.map((r) => r.path)).toContain('/api/admin/leads');
+    for (const route of lists) {
+      const { status } = await rawRequest(h.url, 'GET', route.path, { authorization: `Bearer ${h.config.adminToken}` });
+      // 200, or 400 where a query parameter (a stats range) is required: never 404.
+      expect({ path: route.path, served: [200, 400].includes(status) }).toEqual({ path: route.path, served: true });
+    }
+  });
+
   it('the spellings the attack used are refused (not a hand-kept list: a regression guard)', async () => {
     for (const [method, path] of [
       ['GET', '/API/ADMIN/leads'],

@@ -19,7 +19,8 @@ export function routeTable(ctx: AppContext): RouteEntry[] {
     for (const layer of router.stack) {
       for (const method of layer.methods) {
         if (method === 'HEAD') continue;
-        const pattern = String(layer.path);
+        // A sub-router's `get('/')` under a prefix is declared "/leads/" but served as "/leads".
+        const pattern = String(layer.path).replace(/(.)\/$/, '$1');
         const key = `${method} ${pattern}`;
         if (seen.has(key)) continue;
         seen.add(key);
