@@ -22,35 +22,37 @@ const cstDayStart = (date: string) => Date.parse(`${date}T00:00:00+08:00`);
 
 /** /api/admin/channels: channel QR codes (渠道活码) and their stats. */
 export function channelAdminRoutes(app: AppContext): Router {
-  const router = createRouter({ prefix: '/channels' });
+  // No prefix: with a strict router, prefix '/channels' plus route '/' only matches
+  // '/channels/', and the documented spelling is '/channels'.
+  const router = createRouter();
 
-  router.post('/', async (ctx) => {
+  router.post('/channels', async (ctx) => {
     const input = createChannelSchema.parse(ctx.request.body ?? {});
     const channel = await createChannel(app, input);
     ctx.status = 201;
     ctx.body = presentChannel(channel);
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/channels', async (ctx) => {
     const channels = await app.dataSource.getRepository(Channel).find({ where: { deletedAt: IsNull() }, order: { id: 'DESC' } });
     ctx.body = { items: channels.map(presentChannel) };
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/channels/:id', async (ctx) => {
     ctx.body = presentChannel(await getChannel(app, idParam.parse(ctx.params.id)));
   });
 
-  router.patch('/:id', async (ctx) => {
+  router.patch('/channels/:id', async (ctx) => {
     const input = updateChannelSchema.parse(ctx.request.body ?? {});
     ctx.body = presentChannel(await updateChannel(app, idParam.parse(ctx.params.id), input));
   });
 
-  router.delete('/:id', async (ctx) => {
+  router.delete('/channels/:id', async (ctx) => {
     await deleteChannel(app, idParam.parse(ctx.params.id));
     ctx.status = 204;
   });
 
-  router.get('/:id/stats', async (ctx) => {
+  router.get('/channels/:id/stats', async (ctx) => {
     const id = idParam.parse(ctx.params.id);
     // Deleted channels keep their stats: their leads stay attributed to them.
     if (!(await app.dataSource.getRepository(Channel).existsBy({ id }))) throw notFound('channel');
