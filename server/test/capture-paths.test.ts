@@ -16,11 +16,16 @@ import { eventually, Harness, queuesSettled, startHarness } from './support/harn
 describe('capture paths: web form, import, merge', () => {
   let h: Harness;
   let dir: string;
+  const formsConfig = process.env.FORMS_CONFIG;
   beforeAll(async () => {
+    // Only configured forms take submissions: these tests post to the ones listed there.
+    process.env.FORMS_CONFIG = path.join(__dirname, 'support', 'test-forms.json');
     h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-import-'));
   });
   afterAll(async () => {
+    if (formsConfig === undefined) delete process.env.FORMS_CONFIG;
+    else process.env.FORMS_CONFIG = formsConfig;
     await h.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -43,17 +43,23 @@ export class FormSubmission {
   createdAt: number;
 }
 
-/** Fixed-window request counters shared by all instances (web-form rate limit). */
-@Entity('rate_limit_window')
-export class RateLimitWindow {
+/**
+ * Web-form rate-limit counters, shared by every instance on the database: one row per limiter key
+ * in rate-limiter-flexible's layout (its MySQL and SQLite stores read and write it directly; this
+ * entity is for pruning expired rows and for tests).
+ */
+@Entity('form_rate_limit')
+export class FormRateLimit {
   @Column({ type: 'varchar', length: 191, primary: true })
   key: string;
 
-  @Column({ name: 'window_start', type: 'bigint', primary: true, transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
-  windowStart: number;
-
   @Column({ type: 'int', default: 0 })
-  count: number;
+  points: number;
+
+  /** Epoch ms when the window ends; null never happens for the form limiter (every key has a duration). */
+  @Index('idx_form_rate_limit_expire')
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  expire: number | null;
 }
 
 /** A duplicate lead folded into another: what was merged, why, and a snapshot of the merged row. */

@@ -14,7 +14,7 @@ import { LeadAssignment } from '../leads/lead-assignment.entity';
 import { Team, TeamMember, AssignmentRule } from '../teams/team.entity';
 import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Setting } from '../settings/setting.entity';
-import { FormSubmission, RateLimitWindow, LeadMerge } from '../capture/form-submission.entity';
+import { FormSubmission, FormRateLimit, LeadMerge } from '../capture/form-submission.entity';
 import { RepSession } from '../auth/rep-session.entity';
 
 export const entities = [
@@ -38,7 +38,7 @@ export const entities = [
   SchedulerLease,
   Setting,
   FormSubmission,
-  RateLimitWindow,
+  FormRateLimit,
   LeadMerge,
   RepSession,
 ];

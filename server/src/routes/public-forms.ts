@@ -3,14 +3,12 @@ import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
-import { loadFormsConfig, FormsConfig } from '../capture/forms/forms-config';
-import { hashIp } from '../capture/forms/ip-hash';
+import { FORM_KEY, FormDefinition, FormsConfig, loadFormsConfig } from '../capture/forms/forms-config';
+import { hashIp, rateLimitSubject } from '../capture/forms/ip-hash';
 import { parseSubmission } from '../capture/forms/parse-submission';
-import { hitRateLimit } from '../capture/forms/rate-limit';
+import { FormRateLimiter } from '../capture/forms/rate-limit';
 import { submitForm } from '../capture/forms/submit-form';
 import { HttpError } from '../http/errors';
-
-const FORM_KEY = /^[a-z0-9-]{1,40}$/;
 
 function cors(config: FormsConfig) {
   return async (ctx: Context, next: Next) => {
@@ -44,15 +42,21 @@ function formBody(config: FormsConfig) {
 }
 
 /**
- * /api/public/forms/:formKey/submissions — the web form endpoint, open to anyone (no auth):
- * rate-limited per IP and form across instances, bounded body, honeypot, and a reply that
- * never echoes lead data.
+ * /api/public/forms/:formKey/submissions — the web form endpoint, open to anyone (no auth), for
+ * the forms listed in config/forms.json only (any other key is 404 and costs nothing): rate-limited
+ * per client address across all forms and per address and form, shared by every instance;
+ * bounded body, honeypot, and a reply that never echoes lead data.
  */
 export function publicFormRoutes(app: AppContext, config: FormsConfig = loadFormsConfig()): Router {
   const router = createRouter({ prefix: '/api/public/forms' });
+  // A Map, not the parsed object: a key such as "constructor" must not find Object.prototype's.
+  const forms = new Map<string, FormDefinition>(Object.entries(config.forms));
+  if (!forms.size) app.logger.warn('config/forms.json lists no forms: every web form submission is answered 404');
+  const limiter = new FormRateLimiter(app.dataSource, config.rateLimit);
   router.use(cors(config));
 
   router.options('/:formKey/submissions', (ctx) => {
+    if (!forms.has(ctx.params.formKey)) throw new HttpError(404, 'not_found', 'form not found');
     ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
     ctx.set('Access-Control-Allow-Headers', 'content-type');
     ctx.set('Access-Control-Max-Age', '600');
@@ -63,16 +67,26 @@ export function publicFormRoutes(app: AppContext, config: FormsConfig = loadForm
     '/:formKey/submissions',
     async (ctx, next) => {
       const formKey = ctx.params.formKey;
-      if (!FORM_KEY.test(formKey)) throw new HttpError(404, 'not_found', 'form not found');
+      const form = FORM_KEY.test(formKey) ? forms.get(formKey) : undefined;
+      if (!form) throw new HttpError(404, 'not_found', 'form not found');
       // Counted before the body is read, so floods of junk cost as little as possible.
-      const ipHash = await hashIp(app.dataSource, ctx.ip || 'unknown');
-      const verdict = await hitRateLimit(app.dataSource, `form:${formKey}:${ipHash}`, config.rateLimit.maxPerWindow, config.rateLimit.windowSeconds * 1000);
+      const ip = ctx.ip || 'unknown';
+      const subject = await hashIp(app.dataSource, rateLimitSubject(ip));
+      let verdict;
+      try {
+        verdict = await limiter.hit(subject, formKey);
+      } catch (error) {
+        ctx.state.log?.error({ err: (error as Error).message }, 'form rate limiter unavailable');
+        ctx.set('Retry-After', '30');
+        throw new HttpError(503, 'unavailable', '服务暂时不可用，请稍后再试');
+      }
       if (!verdict.allowed) {
         ctx.set('Retry-After', String(verdict.retryAfterSeconds));
         throw new HttpError(429, 'rate_limited', '提交过于频繁，请稍后再试');
       }
       ctx.state.formKey = formKey;
-      ctx.state.ipHash = ipHash;
+      ctx.state.form = form;
+      ctx.state.ipHash = await hashIp(app.dataSource, ip);
       await next();
     },
     formBody(config),
@@ -81,7 +95,7 @@ export function publicFormRoutes(app: AppContext, config: FormsConfig = loadForm
       if (outcome.kind === 'invalid') {
         throw new HttpError(400, 'validation_failed', '提交的内容有误，请检查后重试', { fields: outcome.problems.map((p) => ({ path: p.field, code: p.code, message: p.message })) });
       }
-      if (outcome.kind === 'ok') await submitForm(app, ctx.state.formKey, outcome.submission, ctx.state.ipHash);
+      if (outcome.kind === 'ok') await submitForm(app, ctx.state.formKey, ctx.state.form, outcome.submission, ctx.state.ipHash);
       // A honeypot hit gets the same reply as a real submission, so the bot learns nothing.
       ctx.status = 201;
       ctx.body = { ok: true };

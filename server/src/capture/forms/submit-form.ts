@@ -1,14 +1,23 @@
 import type { AppContext } from '../../context';
+import { LeadTag } from '../../leads/lead-tag.entity';
 import { FormSubmission } from '../form-submission.entity';
 import { upsertLeadFromContactInfo } from '../upsert-lead';
+import type { FormDefinition } from './forms-config';
 import type { ParsedSubmission } from './parse-submission';
 
 /**
  * Stores one web-form submission and lands it on a lead (found or created, merging duplicates
- * it proves), in one transaction. `formKey` is free text chosen by whoever embeds the form; it
- * becomes the lead's sourceDetail and the activity value that scoring rules can match.
+ * it proves), in one transaction. `formKey` is a form listed in config/forms.json; the form's
+ * `source` (else its key) becomes the lead's sourceDetail and the activity value that scoring
+ * rules can match, and its tags are put on the lead.
  */
-export async function submitForm(app: AppContext, formKey: string, submission: ParsedSubmission, ipHash: string): Promise<{ submissionId: number; leadId: number; created: boolean }> {
+export async function submitForm(
+  app: AppContext,
+  formKey: string,
+  form: FormDefinition,
+  submission: ParsedSubmission,
+  ipHash: string,
+): Promise<{ submissionId: number; leadId: number; created: boolean }> {
   const result = await app.dataSource.transaction(async (manager) => {
     const now = Date.now();
     const fields: Record<string, unknown> = {
@@ -44,10 +53,11 @@ export async function submitForm(app: AppContext, formKey: string, submission: P
         corpName: submission.company,
         attributes: submission.custom,
         source: 'form',
-        sourceDetail: formKey,
+        sourceDetail: form.source ?? formKey,
         note: submission.message,
         timelineData: {
           formSubmissionId: submissionId,
+          formName: form.name,
           utmSource: submission.utm.source,
           utmCampaign: submission.utm.campaign,
           pageUrl: submission.pageUrl,
@@ -57,6 +67,16 @@ export async function submitForm(app: AppContext, formKey: string, submission: P
       `form:${submissionId}`,
     );
     await manager.update(FormSubmission, { id: submissionId }, { leadId: lead.id });
+    if (form.tags.length) {
+      // Tags without a WeCom id: the WeCom tag sync leaves them alone. A tag the lead has is kept as it is.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(LeadTag)
+        .values(form.tags.map((name) => ({ leadId: lead.id, name, tagId: null, source: 'form', createdAt: now })))
+        .orIgnore()
+        .execute();
+    }
     return { submissionId, leadId: lead.id, created };
   });
   app.kick();

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FormRateLimit, FormSubmission } from '../src/capture/form-submission.entity';
+import { silentLogger } from '../src/logger';
+import { Lead } from '../src/leads/lead.entity';
+import { LeadTag } from '../src/leads/lead-tag.entity';
+import { startRuntime, Runtime } from '../src/runtime';
+import { Harness, startHarness } from './support/harness';
+
+/**
+ * Intake hardening (issue "Trust"): only configured web forms, one budget per client address
+ * across all forms and instances; over-long WeCom ids refused at the callback; demo mode not
+ * reachable from the network; instance ids that always fit the lease columns.
+ */
+
+const PER_IP = 5;
+const PER_FORM = 3;
+/** Twelve configured forms: more than the per-address budget, so cycling them must hit it. */
+const FORM_KEYS = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
+
+describe('web forms: configured keys, one budget per address', () => {
+  let h: Harness;
+  let second: Runtime | undefined;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-forms-'));
+  const saved = process.env.FORMS_CONFIG;
+
+  beforeAll(async () => {
+    const file = path.join(tmp, 'forms.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        forms: {
+          ...Object.fromEntries(FORM_KEYS.map((key) => [key, { name: `表单 ${key}` }])),
+          tagged: { name: '带标签的表单', source: '官网试用', tags: ['官网', '试用'] },
+        },
+        rateLimit: { perIp: { points: PER_IP, windowSeconds: 600 }, perIpAndForm: { points: PER_FORM, windowSeconds: 600 } },
+      }),
+    );
+    process.env.FORMS_CONFIG = file;
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.FORMS_CONFIG;
+    else process.env.FORMS_CONFIG = saved;
+    await second?.stop();
+    await h?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const ds = () => h.runtime.ctx.dataSource;
+  let phoneSeq = 0;
+  const nextPhone = () => `1370000${String(++phoneSeq).padStart(4, '0')}`;
+
+  async function submit(formKey: string, ip: string, body: Record<string, unknown> = { phone: nextPhone() }, base = h.url) {
+    const r = await fetch(`${base}/api/public/forms/${formKey}/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, retryAfter: r.headers.get('retry-after'), body: (await r.json()) as any };
+  }
+
+  it('an unknown form key is 404 and stores nothing, not even a rate-limit count', async () => {
+    const before = { leads: await ds().getRepository(Lead).count(), submissions: await ds().getRepository(FormSubmission).count() };
+    for (const key of ['not-configured', 'constructor', 'f13', 'F01', 'a'.repeat(41)]) {
+      const r = await submit(key, '198.51.100.1');
+      expect({ key, status: r.status }).toEqual({ key, status: 404 });
+    }
+    const preflight = await fetch(`${h.url}/api/public/forms/not-configured/submissions`, { method: 'OPTIONS', headers: { origin: 'https://example.com' } });
+    expect(preflight.status).toBe(404);
+    expect({ leads: await ds().getRepository(Lead).count(), submissions: await ds().getRepository(FormSubmission).count() }).toEqual(before);
+    expect(await ds().getRepository(FormRateLimit).count()).toBe(0);
+  });
+
+  it('one address cycling many configured keys creates no more leads than its budget; then 429 with Retry-After', async () => {
+    const ip = '198.51.100.2';
+    const leadsBefore = await ds().getRepository(Lead).count();
+    const results = [];
+    for (const key of FORM_KEYS) results.push(await submit(key, ip));
+    expect(results.slice(0, PER_IP).map((r) => r.status)).toEqual(Array(PER_IP).fill(201));
+    const limited = results.slice(PER_IP);
+    expect(limited.map((r) => r.status)).toEqual(Array(FORM_KEYS.length - PER_IP).fill(429));
+    for (const r of limited) {
+      expect(r.body.error).toBe('rate_limited');
+      const retryAfter = Number(r.retryAfter);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(600);
+    }
+    expect((await ds().getRepository(Lead).count()) - leadsBefore).toBe(PER_IP);
+    // Another address has its own budget.
+    expect((await submit(FORM_KEYS[0], '198.51.100.3')).status).toBe(201);
+  });
+
+  it('one form from one address stops at the per-form limit before the budget is spent', async () => {
+    const statuses = [];
+    for (let i = 0; i < PER_FORM + 2; i++) statuses.push((await submit(FORM_KEYS[1], '198.51.100.4')).status);
+    expect(statuses).toEqual([...Array(PER_FORM).fill(201), 429, 429]);
+    // The address still has budget left on other forms.
+    expect((await submit(FORM_KEYS[2], '198.51.100.4')).status).toBe(201);
+  });
+
+  it('IPv6 addresses count by their /64, so rotating addresses in one network does not help', async () => {
+    const statuses = [];
+    for (let i = 0; i < PER_IP + 2; i++) statuses.push((await submit(FORM_KEYS[i], `2001:db8:1234:5678::${(i + 1).toString(16)}`)).status);
+    expect(statuses).toEqual([...Array(PER_IP).fill(201), 429, 429]);
+    expect((await submit(FORM_KEYS[0], '2001:db8:1234:5679::1')).status).toBe(201);
+  });
+
+  it('the budget is shared by every instance on the database', async () => {
+    second = await startRuntime({ ...h.config, port: 0, instanceId: 'second-instance' }, { logger: silentLogger });
+    const statuses = [];
+    for (let i = 0; i < PER_IP + 2; i++) statuses.push((await submit(FORM_KEYS[i], '198.51.100.5', { phone: nextPhone() }, i % 2 ? second.url! : h.url)).status);
+    expect(statuses).toEqual([...Array(PER_IP).fill(201), 429, 429]);
+  });
+
+  it("a configured form's source and tags land on the lead", async () => {
+    expect((await submit('tagged', '198.51.100.6', { phone: '13912340001', name: '标签客户' })).status).toBe(201);
+    const lead = await ds().getRepository(Lead).findOneByOrFail({ phone: '13912340001' });
+    const tags = await ds().getRepository(LeadTag).findBy({ leadId: lead.id });
+    expect(tags.map((t) => [t.name, t.tagId, t.source]).sort()).toEqual([
+      ['官网', null, 'form'],
+      ['试用', null, 'form'],
+    ]);
+    const [submission] = await ds().getRepository(FormSubmission).findBy({ leadId: lead.id });
+    expect(submission.fields).toMatchObject({ formKey: 'tagged' });
+    const activity = await ds().query('SELECT value FROM lead_activity WHERE lead_id = ? AND kind = ?', [lead.id, 'form_submit']);
+    expect(activity.map((a: { value: string }) => a.value)).toEqual(['官网试用']);
+  });
+});
