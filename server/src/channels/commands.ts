@@ -4,7 +4,7 @@ import { HttpError, notFound } from '../http/errors';
 import { ensureCorpTags } from '../tags/corp-tags';
 import { WecomApiError } from '../wecom/errors';
 import { Channel } from './channel.entity';
-import type { CreateChannelInput, UpdateChannelInput } from './schemas';
+import { UPDATABLE_CHANNEL_FIELDS, type CreateChannelInput, type UpdateChannelInput } from './schemas';
 import { newChannelState } from './state-key';
 
 /** add_contact_way type: 1 = one rep, 2 = several. WeCom does not let a config change type. */
@@ -66,6 +66,13 @@ export async function getChannel(ctx: AppContext, id: number): Promise<Channel> 
 }
 
 export async function updateChannel(ctx: AppContext, id: number, input: UpdateChannelInput): Promise<Channel> {
+  // Not a schema refine: that would answer "request is invalid" and hide the reason in `fields`.
+  const given = UPDATABLE_CHANNEL_FIELDS.filter((field) => input[field] !== undefined);
+  if (given.length === 0) {
+    throw new HttpError(400, 'validation_failed', 'nothing to update', {
+      fields: [{ path: '', message: `give at least one of ${UPDATABLE_CHANNEL_FIELDS.join(', ')}` }],
+    });
+  }
   const channel = await getChannel(ctx, id);
   if (input.userIds && contactWayType(input.userIds) !== contactWayType(channel.userIds)) {
     throw new HttpError(400, 'validation_failed', 'a single-rep channel cannot become a multi-rep one (or back); create a new channel', {

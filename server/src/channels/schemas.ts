@@ -12,21 +12,32 @@ export const welcomeMiniprogramSchema = z.object({
   picMediaId: z.string().min(1).max(256),
 });
 
+const name = z.string().trim().min(1, 'name is required').max(100);
+const userIds = z.array(userId).min(1, 'at least one rep is required').max(100, 'at most 100 reps per channel (WeCom 41041)');
+const tags = z.array(tagName).max(20);
+
 export const createChannelSchema = z.object({
-  name: z.string().trim().min(1, 'name is required').max(100),
-  userIds: z.array(userId).min(1, 'at least one rep is required').max(100, 'at most 100 reps per channel (WeCom 41041)'),
-  tags: z.array(tagName).max(20).default([]),
+  name,
+  userIds,
+  tags: tags.default([]),
   welcomeText: z.string().min(1).refine(utf8Bytes(4000), 'welcomeText is at most 4000 bytes').optional(),
   welcomeMiniprogram: welcomeMiniprogramSchema.optional(),
 });
 
-export const updateChannelSchema = createChannelSchema
-  .partial()
-  .extend({
-    welcomeText: z.string().refine(utf8Bytes(4000), 'welcomeText is at most 4000 bytes').nullable().optional(),
-    welcomeMiniprogram: welcomeMiniprogramSchema.nullable().optional(),
-  })
-  .refine((v) => Object.keys(v).length > 0, 'nothing to update');
+/**
+ * Spelled out rather than `createChannelSchema.partial()`: a partial schema keeps the create
+ * defaults, so an edit that left out `tags` came back with `tags: []` and wiped them. Here an
+ * omitted field stays undefined, and undefined means "leave it as it is".
+ */
+export const updateChannelSchema = z.object({
+  name: name.optional(),
+  userIds: userIds.optional(),
+  tags: tags.optional(),
+  welcomeText: z.string().refine(utf8Bytes(4000), 'welcomeText is at most 4000 bytes').nullable().optional(),
+  welcomeMiniprogram: welcomeMiniprogramSchema.nullable().optional(),
+});
+
+export const UPDATABLE_CHANNEL_FIELDS = Object.keys(updateChannelSchema.shape) as Array<keyof UpdateChannelInput>;
 
 export type CreateChannelInput = z.infer<typeof createChannelSchema>;
 export type UpdateChannelInput = z.infer<typeof updateChannelSchema>;
