@@ -146,7 +146,7 @@ describe('contact ways', () => {
     expect((await post('externalcontact/get_contact_way', { config_id: multi.config_id }, token)).contact_way).toMatchObject({ user: ['lisi'], state: 'ch03' });
 
     expect((await post('externalcontact/del_contact_way', { config_id: added.config_id }, token)).errcode).toBe(0);
-    expect((await post('externalcontact/get_contact_way', { config_id: added.config_id }, token)).errcode).toBe(40058);
+    expect((await post('externalcontact/get_contact_way', { config_id: added.config_id }, token)).errcode).toBe(41044);
   });
 
   it('validates state, user count and members', async () => {

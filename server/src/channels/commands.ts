@@ -9,7 +9,13 @@ import { newChannelState } from './state-key';
 
 /** add_contact_way type: 1 = one rep, 2 = several. WeCom does not let a config change type. */
 const contactWayType = (userIds: string[]) => (userIds.length === 1 ? 1 : 2);
-const CONTACT_WAY_NOT_FOUND = [41044, 40001];
+/**
+ * What WeCom answers for a config_id it does not know (无效的「联系我」config_id参数): the only
+ * errcode that means the contact way is already gone. Not in wecom-reference.md; it comes from
+ * WeCom's global errcode table. Anything else (40001 is an invalid secret) says nothing about the
+ * code, which may well still be live.
+ */
+const CONTACT_WAY_NOT_FOUND = 41044;
 
 /**
  * Creates the channel and its WeCom 「联系我」 QR code. The row is written first (reserving the
@@ -52,7 +58,15 @@ export async function createChannel(ctx: AppContext, input: CreateChannelInput):
     });
     channel.configId = reply.config_id;
     channel.qrCode = reply.qr_code ?? null;
-    return await repo.save(channel);
+    if (!(await updateLiveChannel(ctx, channel.id, { configId: channel.configId, qrCode: channel.qrCode }))) {
+      // The row is listed from the start, so it can be deleted while WeCom makes the code: take
+      // the new code down again rather than leave a live one no channel stands for.
+      await ctx.wecom.contact.post('externalcontact/del_contact_way', { config_id: reply.config_id }).catch((error: unknown) => {
+        ctx.logger.warn({ err: error, configId: reply.config_id }, 'could not remove the contact way of a channel deleted while it was created');
+      });
+      throw notFound('channel');
+    }
+    return channel;
   } catch (error) {
     await repo.delete({ id: channel.id });
     throw error;
@@ -65,6 +79,12 @@ export async function getChannel(ctx: AppContext, id: number): Promise<Channel> 
   return channel;
 }
 
+/**
+ * Applies an edit. WeCom is told first (name and reps live in the 「联系我」 config too), so a
+ * refusal leaves nothing changed locally. The local write then sets only the edited columns and
+ * only while the channel is not deleted: a DELETE that lands while WeCom is being called must not
+ * be undone by writing back the row as it was read before.
+ */
 export async function updateChannel(ctx: AppContext, id: number, input: UpdateChannelInput): Promise<Channel> {
   // Not a schema refine: that would answer "request is invalid" and hide the reason in `fields`.
   const given = UPDATABLE_CHANNEL_FIELDS.filter((field) => input[field] !== undefined);
@@ -84,29 +104,57 @@ export async function updateChannel(ctx: AppContext, id: number, input: UpdateCh
   if (input.userIds) wecomChanges.user = input.userIds;
   if (input.name) wecomChanges.remark = input.name.slice(0, 30);
   if (Object.keys(wecomChanges).length && channel.configId) {
-    await ctx.wecom.contact.post('externalcontact/update_contact_way', { config_id: channel.configId, ...wecomChanges });
+    try {
+      await ctx.wecom.contact.post('externalcontact/update_contact_way', { config_id: channel.configId, ...wecomChanges });
+    } catch (error) {
+      // A DELETE that got to WeCom first removed the code: the channel is gone, not WeCom broken.
+      if (isContactWayGone(error) && (await isDeleted(ctx, id))) throw notFound('channel');
+      throw error;
+    }
   }
-  if (input.name !== undefined) channel.name = input.name;
-  if (input.userIds !== undefined) channel.userIds = input.userIds;
-  if (input.tags !== undefined) channel.tagNames = input.tags;
-  if (input.welcomeText !== undefined) channel.welcomeText = input.welcomeText || null;
-  if (input.welcomeMiniprogram !== undefined) channel.welcomeMiniprogram = input.welcomeMiniprogram;
-  channel.updatedAt = Date.now();
-  return ctx.dataSource.getRepository(Channel).save(channel);
+  const changes: Partial<Channel> = { updatedAt: Date.now() };
+  if (input.name !== undefined) changes.name = input.name;
+  if (input.userIds !== undefined) changes.userIds = input.userIds;
+  if (input.tags !== undefined) changes.tagNames = input.tags;
+  if (input.welcomeText !== undefined) changes.welcomeText = input.welcomeText || null;
+  if (input.welcomeMiniprogram !== undefined) changes.welcomeMiniprogram = input.welcomeMiniprogram;
+  if (!(await updateLiveChannel(ctx, id, changes))) throw notFound('channel');
+  return getChannel(ctx, id);
 }
 
-/** Removes the QR code in WeCom; the row stays (soft delete) so past leads keep their channel. */
+/**
+ * Removes the QR code in WeCom; the row stays (soft delete) so past leads keep their channel.
+ * Only WeCom saying the config does not exist lets the local delete go ahead without it; any
+ * other refusal (a wrong secret, no permission, an untrusted IP…) keeps the channel, because its
+ * code is still live and scannable.
+ */
 export async function deleteChannel(ctx: AppContext, id: number): Promise<void> {
   const channel = await getChannel(ctx, id);
   if (channel.configId) {
     try {
       await ctx.wecom.contact.post('externalcontact/del_contact_way', { config_id: channel.configId });
     } catch (error) {
-      const alreadyGone = error instanceof WecomApiError && CONTACT_WAY_NOT_FOUND.includes(error.errcode);
-      if (!alreadyGone) throw error;
+      if (!isContactWayGone(error)) throw error;
     }
   }
-  channel.deletedAt = Date.now();
-  channel.updatedAt = channel.deletedAt;
-  await ctx.dataSource.getRepository(Channel).save(channel);
+  const now = Date.now();
+  if (!(await updateLiveChannel(ctx, id, { deletedAt: now, updatedAt: now }))) throw notFound('channel');
 }
+
+/** Sets these columns if the channel is not deleted; false when it is (or no longer exists). */
+async function updateLiveChannel(ctx: AppContext, id: number, changes: Partial<Channel>): Promise<boolean> {
+  const result = await ctx.dataSource
+    .createQueryBuilder()
+    .update(Channel)
+    .set(changes)
+    .where('id = :id AND deleted_at IS NULL', { id })
+    .execute();
+  return Boolean(result.affected);
+}
+
+async function isDeleted(ctx: AppContext, id: number): Promise<boolean> {
+  const row = await ctx.dataSource.getRepository(Channel).findOne({ where: { id }, select: { id: true, deletedAt: true } });
+  return !row || row.deletedAt !== null;
+}
+
+const isContactWayGone = (error: unknown) => error instanceof WecomApiError && error.errcode === CONTACT_WAY_NOT_FOUND;

@@ -8,10 +8,16 @@ import type { Routes } from './route';
 
 const STATE_PATTERN = /^[a-zA-Z0-9]{0,30}$/;
 
+/**
+ * WeCom's global errcode for an unknown 「联系我」 config_id (无效的「联系我」config_id参数). Not in
+ * wecom-reference.md; taken from WeCom's global errcode table. Callers tell "already deleted"
+ * apart from other failures by it, so the simulator must not answer a generic 40058 here.
+ */
+const INVALID_CONFIG_ID = 41044;
+
 function requireWay(state: SimulatorState, configId: string): ContactWay {
   const way = state.contactWays.get(configId);
-  // Simulator choice: an unknown config_id is a parameter error (40058).
-  if (!way) throw invalidParameter(`config_id ${configId} not found`);
+  if (!way) throw new ApiError(INVALID_CONFIG_ID, `invalid config_id: ${configId}`);
   return way;
 }
 
