@@ -1,14 +1,10 @@
 import type { AppContext } from '../context';
 import { isMysql } from '../db/data-source';
+import type { StatsRange } from '../stats/range';
 
 /** Days are China Standard Time (UTC+8, no DST): the business day of the reps. */
 const CST_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 86400 * 1000;
-
-export interface StatsRange {
-  from?: number;
-  to?: number;
-}
 
 async function countByDay(ctx: AppContext, sql: { table: string; column: string; where: string }, channelId: number, range: StatsRange) {
   const dayExpr = isMysql(ctx.dataSource)
@@ -16,14 +12,9 @@ async function countByDay(ctx: AppContext, sql: { table: string; column: string;
     : `(${sql.column} + ${CST_OFFSET_MS}) / ${DAY_MS}`;
   const params: unknown[] = [channelId];
   let where = `channel_id = ? AND ${sql.column} IS NOT NULL ${sql.where}`;
-  if (range.from !== undefined) {
-    where += ` AND ${sql.column} >= ?`;
-    params.push(range.from);
-  }
-  if (range.to !== undefined) {
-    where += ` AND ${sql.column} < ?`;
-    params.push(range.to);
-  }
+  // Always bounded: the range is what keeps a busy channel's scan small.
+  where += ` AND ${sql.column} >= ? AND ${sql.column} < ?`;
+  params.push(range.start, range.end);
   const rows: Array<{ day: number | string; n: number | string }> = await ctx.dataSource.query(
     `SELECT ${dayExpr} AS day, COUNT(*) AS n FROM ${sql.table} WHERE ${where} GROUP BY ${dayExpr}`,
     params,
@@ -32,7 +23,7 @@ async function countByDay(ctx: AppContext, sql: { table: string; column: string;
 }
 
 /** Adds (relations made through the channel), leads first attributed to it, and deletions, per day. */
-export async function channelStats(ctx: AppContext, channelId: number, range: StatsRange = {}) {
+export async function channelStats(ctx: AppContext, channelId: number, range: StatsRange) {
   const [adds, leads, deletions] = await Promise.all([
     countByDay(ctx, { table: 'lead_relation', column: 'added_at', where: '' }, channelId, range),
     countByDay(ctx, { table: '`lead`', column: 'created_at', where: 'AND merged_into_id IS NULL' }, channelId, range),
@@ -42,6 +33,8 @@ export async function channelStats(ctx: AppContext, channelId: number, range: St
   const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   return {
     channelId,
+    from: range.from,
+    to: range.to,
     timezone: 'Asia/Shanghai',
     totals: { adds: sum(adds), leads: sum(leads), deletions: sum(deletions) },
     byDay: days.map((day) => ({
