@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FormRateLimit, FormSubmission } from '../src/capture/form-submission.entity';
+import { InboxEvent } from '../src/inbox/inbox-event.entity';
+import { Job } from '../src/jobs/job.entity';
 import { silentLogger } from '../src/logger';
 import { Lead } from '../src/leads/lead.entity';
 import { LeadTag } from '../src/leads/lead-tag.entity';
@@ -126,5 +128,50 @@ describe('web forms: configured keys, one budget per address', () => {
     expect(submission.fields).toMatchObject({ formKey: 'tagged' });
     const activity = await ds().query('SELECT value FROM lead_activity WHERE lead_id = ? AND kind = ?', [lead.id, 'form_submit']);
     expect(activity.map((a: { value: string }) => a.value)).toEqual(['官网试用']);
+  });
+});
+
+describe('callbacks: ids longer than WeCom sends are refused at intake', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }] } });
+  });
+  afterAll(async () => h?.close());
+
+  const stored = async () => ({ inbox: await h.runtime.ctx.dataSource.getRepository(InboxEvent).count(), jobs: await h.runtime.ctx.dataSource.getRepository(Job).count() });
+  const add = (fields: Record<string, string>) =>
+    h.driver.postCallback({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zhangsan', ExternalUserID: 'wmHardening0001', WelcomeCode: 'WELCOME-1', ...fields });
+
+  it('a validly signed add with a 40 KB ExternalUserID is 400 and stores nothing', async () => {
+    const before = await stored();
+    const r = await add({ ExternalUserID: `wm${'x'.repeat(40 * 1024)}` });
+    expect(r.status).toBe(400);
+    expect(r.body).toBe('field_too_long');
+    expect(await stored()).toEqual(before);
+  });
+
+  it.each([
+    ['UserID', { UserID: 'u'.repeat(65) }],
+    ['State', { State: 's'.repeat(31) }],
+    ['WelcomeCode', { WelcomeCode: 'w'.repeat(257) }],
+  ])('an over-long %s is 400 too', async (_name, fields) => {
+    const before = await stored();
+    expect((await add(fields)).status).toBe(400);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('group and tag events: an over-long ChatId, member id or tag Id is 400', async () => {
+    const before = await stored();
+    const chat = { Event: 'change_external_chat', ChangeType: 'update', UpdateDetail: 'add_member', JoinScene: 0, MemChangeCnt: 1 };
+    expect((await h.driver.postCallback({ ...chat, ChatId: `wr${'c'.repeat(127)}`, MemChangeList: { Item: ['zhangsan'] } })).status).toBe(400);
+    expect((await h.driver.postCallback({ ...chat, ChatId: 'wrHardening01', MemChangeList: { Item: [`wm${'m'.repeat(127)}`] } })).status).toBe(400);
+    expect((await h.driver.postCallback({ Event: 'change_external_tag', ChangeType: 'create', TagType: 'tag', Id: `et${'t'.repeat(127)}` })).status).toBe(400);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('ids at the limits are accepted', async () => {
+    const r = await add({ UserID: 'u'.repeat(64), ExternalUserID: `wm${'x'.repeat(126)}`, State: 's'.repeat(30), WelcomeCode: 'w'.repeat(256) });
+    expect(r.status).toBe(200);
+    expect(await h.runtime.ctx.dataSource.getRepository(InboxEvent).countBy({ partitionKey: `contact:wm${'x'.repeat(126)}` })).toBe(1);
   });
 });

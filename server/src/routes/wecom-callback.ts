@@ -6,7 +6,7 @@ import type { AppContext } from '../context';
 import { storeCallback } from '../inbox/intake';
 import { asUrgentDatabaseWork } from '../db/sqlite-serial';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/crypto';
-import { parseCallback, parseEnvelope } from '../wecom/events';
+import { CallbackFieldError, parseCallback, parseEnvelope } from '../wecom/events';
 import { XmlError } from '../wecom/xml';
 
 const CRYPTO_STATUS: Record<CallbackCryptoError['reason'], number> = {
@@ -76,6 +76,12 @@ export function wecomCallbackRoutes(app: AppContext): Router {
       if (error instanceof XmlError) {
         ctx.state.log.warn({ reason: error.message }, 'callback rejected: bad XML');
         return reject(ctx, 400, 'malformed_xml');
+      }
+      if (error instanceof CallbackFieldError) {
+        // Signed with our token, yet not something WeCom sends: never stored, so never retried
+        // by our workers. The value itself is not logged (it can be 40 KB).
+        ctx.state.log.warn({ field: error.field, length: error.length, max: error.max }, 'callback rejected: id too long');
+        return reject(ctx, 400, 'field_too_long');
       }
       throw error;
     }

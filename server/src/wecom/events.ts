@@ -217,9 +217,81 @@ function keysFor(event: WecomEvent, fields: Record<string, XmlNode | XmlNode[] |
   }
 }
 
+/**
+ * The longest value WeCom sends for each id, in characters (wecom-reference.md, and WeCom's
+ * admin docs where the reference is silent). A longer one cannot come from WeCom: it is refused
+ * at intake rather than stored, where it would overflow a column on MySQL and be retried until
+ * dead-lettered.
+ */
+export const ID_MAX_LENGTH = {
+  /** A member's UserID: 1-64 bytes (WeCom's member rules; our user_id columns are varchar(64)). */
+  UserID: 64,
+  /** external_userid: no documented limit; real ones are 32 characters. Generous, = lead.external_user_id. */
+  ExternalUserID: 128,
+  /** Group chat id: no documented limit; real ones are 32 characters. = group_chat.chat_id. */
+  ChatId: 128,
+  /** 「联系我」 / 加入群聊 state: ≤30 characters (add_contact_way, add_join_way). = lead_relation.state. */
+  State: 30,
+  /** welcome_code: no documented limit; generous (it is only passed back to WeCom). */
+  WelcomeCode: 256,
+  /** A member id in MemChangeList: a UserID or an external_userid. */
+  MemChangeList: 128,
+  /** Member-list versions: 32 hex characters in WeCom's samples. = group_chat.member_version. */
+  MemVer: 64,
+  /** Corp tag or tag group id: no documented limit. = corp_tag.id. */
+  TagId: 128,
+} as const;
+
+/** A decrypted, well-formed callback with a value longer than WeCom ever sends. */
+export class CallbackFieldError extends Error {
+  constructor(
+    public readonly field: string,
+    public readonly length: number,
+    public readonly max: number,
+  ) {
+    super(`<${field}> is ${length} characters, more than ${max}`);
+    this.name = 'CallbackFieldError';
+  }
+}
+
+function checkLength(field: string, value: string | undefined, max: number): void {
+  if (value !== undefined && value.length > max) throw new CallbackFieldError(field, value.length, max);
+}
+
+function checkIdLengths(event: WecomEvent): void {
+  switch (event.kind) {
+    case 'contact.added':
+      checkLength('UserID', event.userId, ID_MAX_LENGTH.UserID);
+      checkLength('ExternalUserID', event.externalUserId, ID_MAX_LENGTH.ExternalUserID);
+      checkLength('State', event.state, ID_MAX_LENGTH.State);
+      checkLength('WelcomeCode', event.welcomeCode, ID_MAX_LENGTH.WelcomeCode);
+      return;
+    case 'contact.edited':
+    case 'contact.deleted':
+    case 'contact.transfer_failed':
+      checkLength('UserID', event.userId, ID_MAX_LENGTH.UserID);
+      checkLength('ExternalUserID', event.externalUserId, ID_MAX_LENGTH.ExternalUserID);
+      return;
+    case 'group.changed':
+      checkLength('ChatId', event.chatId, ID_MAX_LENGTH.ChatId);
+      checkLength('LastMemVer', event.lastMemVer, ID_MAX_LENGTH.MemVer);
+      checkLength('CurMemVer', event.curMemVer, ID_MAX_LENGTH.MemVer);
+      for (const id of event.memberIds) checkLength('MemChangeList', id, ID_MAX_LENGTH.MemChangeList);
+      return;
+    case 'tag.changed':
+      checkLength('Id', event.id, ID_MAX_LENGTH.TagId);
+      return;
+    case 'archive.notify':
+    case 'unknown':
+      return;
+  }
+}
+
+/** Throws XmlError for a malformed or incomplete event, CallbackFieldError for an over-long id. */
 export async function parseCallback(plaintext: string): Promise<ParsedCallback> {
   const fields = await parseXml(plaintext);
   const event = toEvent(fields);
+  checkIdLengths(event);
   return { event, ...keysFor(event, fields, plaintext) };
 }
 
