@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { createRouter } from '../http/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { AppContext } from '../context';
+import { jsonBody } from '../http/json-body';
 import { requireActor } from '../auth/gate';
 import { inboxAdminRoutes } from './admin/inbox';
 import { channelAdminRoutes } from './admin/channels';
@@ -18,7 +18,7 @@ import { demoAdminRoutes } from './admin/demo';
 export function adminRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/admin' });
   router.use(requireActor('admin'));
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' }));
+  router.use(jsonBody({ limit: '256kb' }));
   for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
     router.use(sub.routes(), sub.allowedMethods());
   }

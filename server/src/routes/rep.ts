@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import { createRouter } from '../http/router';
-import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { AppContext } from '../context';
+import { jsonBody } from '../http/json-body';
 import { loginWithCode } from '../auth/rep-sessions';
 import { requireActor } from '../auth/gate';
 import { repPoolRoutes } from './rep/pool';
@@ -16,7 +16,7 @@ import { repLeadRoutes } from './rep/leads';
  */
 export function repRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/rep' });
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }));
+  router.use(jsonBody({ limit: '64kb' }));
   router.post('/login', async (ctx) => {
     const { code } = z.object({ code: z.string().min(1).max(128) }).parse(ctx.request.body ?? {});
     const session = await loginWithCode(app, code);

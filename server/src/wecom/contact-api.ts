@@ -1,4 +1,5 @@
 import type { WecomClient } from './client';
+import { cleanJson } from '../util/clean-text';
 
 /** Shapes of the externalcontact replies Xiansuo reads (wecom-reference.md §4). */
 export interface ExternalContact {
@@ -36,8 +37,9 @@ export interface ContactDetails {
   follow_user: FollowUser[];
 }
 
-export function getExternalContact(client: WecomClient, externalUserId: string): Promise<ContactDetails> {
-  return client.get<ContactDetails>('externalcontact/get', { external_userid: externalUserId });
+/** Names, remarks and companies are typed by customers and reps: cleaned like any input. */
+export async function getExternalContact(client: WecomClient, externalUserId: string): Promise<ContactDetails> {
+  return cleanJson(await client.get<ContactDetails>('externalcontact/get', { external_userid: externalUserId })) as ContactDetails;
 }
 
 export interface GroupChatDetails {
@@ -62,6 +64,6 @@ export interface GroupChatDetails {
   };
 }
 
-export function getGroupChat(client: WecomClient, chatId: string): Promise<GroupChatDetails> {
-  return client.post<GroupChatDetails>('externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 });
+export async function getGroupChat(client: WecomClient, chatId: string): Promise<GroupChatDetails> {
+  return cleanJson(await client.post<GroupChatDetails>('externalcontact/groupchat/get', { chat_id: chatId, need_name: 1 })) as GroupChatDetails;
 }

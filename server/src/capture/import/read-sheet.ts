@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { cleanText } from '../../util/clean-text';
 
 export interface SheetRow {
   /** Row number as the spreadsheet shows it (the header is row 1). */
@@ -21,16 +22,16 @@ export class SheetError extends Error {}
 /** A cell as the text a person sees: rich text joined, formulas by result, dates as ISO dates. */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'string') return cleanText(value).trim();
   if (typeof value === 'number') return Number.isInteger(value) ? value.toFixed(0) : String(value);
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
     const v = value as { richText?: Array<{ text: string }>; text?: unknown; result?: unknown; hyperlink?: string; error?: string };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('').trim();
+    if (Array.isArray(v.richText)) return cleanText(v.richText.map((r) => r.text).join('')).trim();
     if (v.text !== undefined) return cellText(v.text);
     if (v.result !== undefined) return cellText(v.result);
-    if (v.hyperlink) return v.hyperlink.trim();
+    if (v.hyperlink) return cleanText(v.hyperlink).trim();
   }
   return '';
 }

@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import { FOLLOW_UP_KINDS } from '../follow-up.entity';
-
-/** Epoch ms, or an ISO date-time with an offset (the mini-program sends either). */
-const instant = z.union([
-  z.number().int().positive(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-]);
+import { instantSchema } from '../../util/instant-schema';
 
 export const logFollowUpSchema = z
   .object({
     kind: z.enum(FOLLOW_UP_KINDS),
     outcome: z.string().trim().min(1).max(32).regex(/^[a-z0-9_]+$/, 'outcome is a code such as interested, no_answer').optional(),
     content: z.string().max(2000).optional(),
-    nextStepAt: instant.optional(),
+    nextStepAt: instantSchema.optional(),
     nextStepNote: z.string().trim().max(255).optional(),
   })
   .refine((v) => v.nextStepNote === undefined || v.nextStepAt !== undefined, {

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { ATTRIBUTE_FIELD } from '../../leads/scoring/rules-schema';
+import { instantSchema } from '../../util/instant-schema';
+import { ATTRIBUTE_FIELD, ATTRIBUTE_FIELD_RULE } from '../../leads/scoring/rules-schema';
 import { resetScoringRules, saveScoringRules, scoringRulesInfo, ScoringRulesInfo } from '../../leads/scoring/rules';
 import { MAX_ATTRIBUTES, recordLeadEvent, updateLeadAttributes } from '../../leads/scoring/lead-signals';
 
@@ -16,7 +17,7 @@ const eventBody = z
   .object({
     kind: z.string().trim().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, 'kind is a code such as page_view or content_view'),
     value: z.union([z.string().trim().max(255), z.number()]).nullable().optional(),
-    occurredAt: z.union([z.number().int().positive(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]).optional(),
+    occurredAt: instantSchema.optional(),
     data: z
       .record(z.string(), z.unknown())
       .refine((d) => JSON.stringify(d).length <= 4000, 'data is at most 4000 characters as JSON')
@@ -44,7 +45,7 @@ const attributesBody = z
     if (!keys.length) ctx.addIssue({ code: 'custom', path: [], message: 'give at least one attribute' });
     if (keys.length > MAX_ATTRIBUTES) ctx.addIssue({ code: 'custom', path: [], message: `at most ${MAX_ATTRIBUTES} attributes` });
     for (const key of keys) {
-      if (!ATTRIBUTE_FIELD.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'attribute names are letters, digits and _, max 40' });
+      if (!ATTRIBUTE_FIELD.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: ATTRIBUTE_FIELD_RULE });
     }
   });
 
