@@ -34,9 +34,9 @@ export class FollowUp {
   @Column({ name: 'next_step_note', type: 'varchar', length: 255, nullable: true })
   nextStepNote: string | null;
 
-  /** none (no next step), pending (reminder due at next_step_at), sent. */
-  @Column({ name: 'reminder_status', type: 'varchar', length: 8, default: 'none' })
-  reminderStatus: 'none' | 'pending' | 'sent';
+  /** none (no next step), pending (reminder due at next_step_at), sent, cancelled (lead won or lost first). */
+  @Column({ name: 'reminder_status', type: 'varchar', length: 16, default: 'none' })
+  reminderStatus: 'none' | 'pending' | 'sent' | 'cancelled';
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;

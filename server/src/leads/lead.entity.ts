@@ -25,6 +25,8 @@ export interface ScoreItem {
 @Index('idx_lead_phone', ['phone'])
 @Index('idx_lead_email', ['email'])
 @Index('idx_lead_pool', ['inPool', 'poolSince'])
+@Index('idx_lead_stage', ['stage', 'id'])
+@Index('idx_lead_in_pool', ['inPool', 'id'])
 export class Lead {
   @PrimaryGeneratedColumn()
   id: number;

@@ -1,7 +1,9 @@
-import { In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import type { AppContext } from '../context';
 import { badRequest, notFound } from '../http/errors';
 import { Lead, LeadStage } from './lead.entity';
+import { actorLabel, LeadActor } from './lead-access';
+import { logPhoneSearch } from './reveal-phone';
 import { LeadRelation } from './lead-relation.entity';
 import { LeadTag } from './lead-tag.entity';
 import { TimelineEntry } from './timeline-entry.entity';
@@ -12,9 +14,17 @@ export interface LeadListFilter {
   ownerUserId?: string;
   tag?: string;
   stage?: LeadStage;
+  inPool?: boolean;
+  /** Substring of the lead's name or of any rep's WeCom remark on it. */
+  q?: string;
+  /** A normalised phone number (capture/contact-fields normalizePhone), matched exactly. */
+  phone?: string;
   limit: number;
   cursor?: string;
 }
+
+/** `!` escapes LIKE wildcards: a backslash would need different quoting in SQLite and MySQL, `!` does not. */
+const likeContains = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 /** Cursors are opaque to clients: the last id seen, newest first. */
 const encodeCursor = (id: number) => Buffer.from(`l:${id}`).toString('base64url');
@@ -32,21 +42,52 @@ async function tagsByLead(ctx: AppContext, leadIds: number[]): Promise<Map<numbe
   return map;
 }
 
-/** Newest first, keyset-paginated on id so page N costs the same as page 1 at a million leads. */
-export async function listLeads(ctx: AppContext, filter: LeadListFilter) {
-  const qb = ctx.dataSource.getRepository(Lead).createQueryBuilder('l');
-  // Merged leads are tombstones pointing at the lead that absorbed them.
-  qb.where('l.merged_into_id IS NULL');
-  if (filter.channelId !== undefined) qb.andWhere('l.channel_id = :channelId', { channelId: filter.channelId });
-  if (filter.ownerUserId !== undefined) qb.andWhere('l.owner_user_id = :owner', { owner: filter.ownerUserId });
-  if (filter.tag !== undefined) {
-    qb.andWhere('EXISTS (SELECT 1 FROM lead_tag t WHERE t.lead_id = l.id AND t.name = :tag)', { tag: filter.tag });
+/**
+ * Newest first, keyset-paginated on id so page N costs the same as page 1 at a million leads.
+ * Each equality filter has an index ending in id, so the database reads the page in order and
+ * stops: owner (idx_lead_owner), channel (idx_lead_channel), stage (idx_lead_stage), pool
+ * (idx_lead_in_pool), phone (idx_lead_phone: InnoDB and SQLite keep the row id in it), tag
+ * (uq_lead_tag probed per lead). `q` is a contains-match, which no B-tree index serves: it
+ * walks leads newest first and stops at a full page, so it is cheap for common words and scans
+ * everything for a word nobody has; combine it with another filter on big tables.
+ *
+ * A phone filter says whether a full number belongs to a lead, which is as good as revealing it:
+ * each lead it returns gets a `phone.searched` timeline entry, written before the reply (`actor`
+ * is then required).
+ */
+export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?: LeadActor) {
+  if (filter.phone !== undefined && !actor) throw new Error('listLeads: a phone search needs the actor, for the access log');
+  const run = async (manager: EntityManager) => {
+    const qb = manager.getRepository(Lead).createQueryBuilder('l');
+    // Merged leads are tombstones pointing at the lead that absorbed them.
+    qb.where('l.merged_into_id IS NULL');
+    if (filter.channelId !== undefined) qb.andWhere('l.channel_id = :channelId', { channelId: filter.channelId });
+    if (filter.ownerUserId !== undefined) qb.andWhere('l.owner_user_id = :owner', { owner: filter.ownerUserId });
+    if (filter.tag !== undefined) {
+      qb.andWhere('EXISTS (SELECT 1 FROM lead_tag t WHERE t.lead_id = l.id AND t.name = :tag)', { tag: filter.tag });
+    }
+    if (filter.stage !== undefined) qb.andWhere('l.stage = :stage', { stage: filter.stage });
+    if (filter.inPool !== undefined) qb.andWhere('l.in_pool = :inPool', { inPool: filter.inPool ? 1 : 0 });
+    if (filter.phone !== undefined) qb.andWhere('l.phone = :phone', { phone: filter.phone });
+    if (filter.q !== undefined) {
+      qb.andWhere(
+        "(l.name LIKE :q ESCAPE '!' OR EXISTS (SELECT 1 FROM lead_relation r WHERE r.lead_id = l.id AND r.remark LIKE :q ESCAPE '!'))",
+        { q: likeContains(filter.q) },
+      );
+    }
+    if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(filter.cursor) });
+    const rows = await qb.orderBy('l.id', 'DESC').limit(filter.limit + 1).getMany();
+    const page = rows.slice(0, filter.limit);
+    if (filter.phone !== undefined && page.length) await logPhoneSearch(manager, actor!, page.map((l) => l.id));
+    return { rows, page };
+  };
+  // The log entries and the answer they log go together: no reply without its entries.
+  const { rows, page } = filter.phone !== undefined ? await ctx.dataSource.transaction(run) : await run(ctx.dataSource.manager);
+  if (filter.phone !== undefined) {
+    // Who and how many, never the number: application logs are not the place for it.
+    ctx.logger.info({ actor: actorLabel(actor!), leadIds: page.map((l) => l.id) }, 'lead list searched by phone');
   }
-  if (filter.stage !== undefined) qb.andWhere('l.stage = :stage', { stage: filter.stage });
-  if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(filter.cursor) });
-  const rows = await qb.orderBy('l.id', 'DESC').limit(filter.limit + 1).getMany();
-  const page = rows.slice(0, filter.limit);
-  const tags = await tagsByLead(ctx, page.map((l) => l.id));
+  const tags = await tagsByLead(ctx, page.map((lead) => lead.id));
   return {
     items: page.map((lead) => presentLead(lead, tags.get(lead.id) ?? [])),
     nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1].id) : null,

@@ -3,7 +3,8 @@ import { LeadCapture1732300001000 } from './1732300001000-lead-capture';
 import { LeadLifecycle1732300002000 } from './1732300002000-lead-lifecycle';
 import { QueueClaimIndexes1732300003000 } from './1732300003000-queue-claim-indexes';
 import { RepLocksSessionExpiry1732300004000 } from './1732300004000-rep-locks-session-expiry';
+import { LeadFiltersReminderCancel1732300005000 } from './1732300005000-lead-filters-reminder-cancel';
 import { FormRateLimit1732300006000 } from './1732300006000-form-rate-limit';
 
 /** In order. A new migration is appended here, never edited once released. */
-export const migrations = [Foundation1732300000000, LeadCapture1732300001000, LeadLifecycle1732300002000, QueueClaimIndexes1732300003000, RepLocksSessionExpiry1732300004000, FormRateLimit1732300006000];
+export const migrations = [Foundation1732300000000, LeadCapture1732300001000, LeadLifecycle1732300002000, QueueClaimIndexes1732300003000, RepLocksSessionExpiry1732300004000, LeadFiltersReminderCancel1732300005000, FormRateLimit1732300006000];
