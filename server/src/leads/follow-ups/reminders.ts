@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../context';
 import { isMysql } from '../../db/data-source';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
@@ -5,6 +6,7 @@ import type { ScheduledTask } from '../../scheduled-tasks';
 import { FollowUp } from '../follow-up.entity';
 import { serialized } from '../assignment/serialize';
 import { Lead } from '../lead.entity';
+import { addTimelineEntry } from '../timeline';
 import { formatCst } from './labels';
 
 const BATCH = 200;
@@ -75,6 +77,32 @@ export async function remindOnce(ctx: AppContext, followUp: FollowUp): Promise<b
     });
     return true;
   });
+}
+
+/**
+ * Marks the lead's pending reminders cancelled, in the caller's transaction (the stage change
+ * that closed the lead). The same conditional UPDATE shape as remindOnce's flip: a reminder a
+ * tick already flipped to sent stays sent, one still pending is never sent. Notes the count on
+ * the timeline so the owner knows why a planned reminder did not come.
+ */
+export async function cancelPendingReminders(manager: EntityManager, leadId: number, closedAs: 'won' | 'lost', at: number): Promise<number> {
+  const result = await manager
+    .createQueryBuilder()
+    .update(FollowUp)
+    .set({ reminderStatus: 'cancelled' })
+    .where('lead_id = :leadId AND reminder_status = :pending', { leadId, pending: 'pending' })
+    .execute();
+  const cancelled = result.affected ?? 0;
+  if (cancelled > 0) {
+    await addTimelineEntry(manager, {
+      leadId,
+      kind: 'follow_up.reminders_cancelled',
+      summary: `线索已${closedAs === 'won' ? '成交' : '流失'}，取消了 ${cancelled} 条未到期的跟进提醒`,
+      data: { count: cancelled, stage: closedAs, at },
+      occurredAt: at,
+    });
+  }
+  return cancelled;
 }
 
 export const followUpReminderTask: ScheduledTask = {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { isMysql } from '../../db/data-source';
 import { HttpError } from '../../http/errors';
 import { serialized } from '../assignment/serialize';
+import { cancelPendingReminders } from '../follow-ups/reminders';
 import { Lead, LeadStage } from '../lead.entity';
 import { addTimelineEntry } from '../timeline';
 import { actorLabel, findAccessibleLead, LeadActor } from '../lead-access';
@@ -29,7 +30,9 @@ export interface StageChange {
  * Moves the lead from `change.from` to `change.to` inside the caller's transaction, if it is still
  * in `from` (a conditional UPDATE, so two racing changes cannot both apply). Returns false when
  * the lead had already left `from`. Each applied change leaves a `stage.changed` timeline entry
- * with data {from, to, at}: the stage history the stats read.
+ * with data {from, to, at}: the stage history the stats read. A lead closed as won or lost has no
+ * next step left to be reminded of: its pending reminders are cancelled in the same transaction,
+ * so no reminder can fire for a closed lead, even one due a second later.
  */
 export async function applyStageChange(manager: EntityManager, change: StageChange): Promise<boolean> {
   const set: Partial<Lead> = { stage: change.to, stageChangedAt: change.at, updatedAt: change.at };
@@ -59,6 +62,7 @@ export async function applyStageChange(manager: EntityManager, change: StageChan
       occurredAt: change.at,
     });
   }
+  if (change.to === 'won' || change.to === 'lost') await cancelPendingReminders(manager, change.leadId, change.to, change.at);
   return true;
 }
 
