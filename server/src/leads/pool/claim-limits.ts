@@ -5,7 +5,8 @@ import { LeadAssignment } from '../lead-assignment.entity';
 import { activeLeadCount } from '../assignment/active-leads';
 import { loadPoolSettings } from './pool-settings';
 
-const CST_OFFSET_MS = 8 * 3600_000;
+const HOUR_MS = 3600_000;
+const CST_OFFSET_MS = 8 * HOUR_MS;
 const DAY_MS = 86400_000;
 
 /** Start of the calendar day in Asia/Shanghai (no DST, so a fixed offset is exact). */
@@ -40,4 +41,29 @@ export async function claimAllowance(manager: EntityManager, userId: string, now
     heldLimit: settings.maxHeldLeads,
     held: await activeLeadCount(manager, userId),
   };
+}
+
+/**
+ * When the rep may claim this lead again, if not yet: reclaimCooldownHours after they last gave
+ * it up, by returning it (kind 'returned') or letting the follow-up deadline pass (kind
+ * 'released' from them). A manager taking it away (reassigned) does not count: the rep did not
+ * give it up. Reads the lead's own history through idx_assignment_lead.
+ */
+export async function reclaimBlockedUntil(
+  manager: EntityManager,
+  userId: string,
+  leadId: number,
+  now = Date.now(),
+): Promise<{ until: number; cooldownHours: number } | null> {
+  const { reclaimCooldownHours } = await loadPoolSettings(manager);
+  if (reclaimCooldownHours <= 0) return null;
+  const last = await manager
+    .getRepository(LeadAssignment)
+    .createQueryBuilder('a')
+    .where("a.lead_id = :leadId AND a.from_user_id = :userId AND a.kind IN ('returned', 'released')", { leadId, userId })
+    .orderBy('a.id', 'DESC')
+    .getOne();
+  if (!last) return null;
+  const until = last.createdAt + reclaimCooldownHours * HOUR_MS;
+  return until > now ? { until, cooldownHours: reclaimCooldownHours } : null;
 }

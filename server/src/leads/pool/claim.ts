@@ -5,7 +5,8 @@ import { LeadAssignment } from '../lead-assignment.entity';
 import { tagNamesOf } from '../lead-tags';
 import { addTimelineEntry } from '../timeline';
 import { capCheckTransaction, lockReps } from '../assignment/lock-reps';
-import { claimAllowance } from './claim-limits';
+import { formatCst } from '../follow-ups/labels';
+import { claimAllowance, reclaimBlockedUntil } from './claim-limits';
 import { presentLeadOwnership } from './presenters';
 
 /**
@@ -13,7 +14,8 @@ import { presentLeadOwnership } from './presenters';
  * (… WHERE in_pool = 1), so of two reps claiming at once exactly one changes the row and the
  * other gets 409 already_claimed, on SQLite and MySQL alike. Caps are checked in the same
  * transaction, under the rep's lock: a rep at the daily claim limit gets 429, one holding
- * maxHeldLeads gets 409 held_limit_reached.
+ * maxHeldLeads gets 409 held_limit_reached, and the rep who gave this lead up (returned, or
+ * released for no follow-up) less than reclaimCooldownHours ago gets 409 reclaim_cooldown.
  */
 export async function claimFromPool(ctx: AppContext, userId: string, leadId: number) {
   const manager = ctx.dataSource.manager;
@@ -32,6 +34,13 @@ export async function claimFromPool(ctx: AppContext, userId: string, leadId: num
     // The caps are checked under the rep's lock: two claims by one rep at once (a double tap,
     // two devices) take turns, so the second sees the first and cannot pass a cap with it.
     await lockReps(m, [userId]);
+    const blockedUntil = await reclaimBlockedUntil(m, userId, leadId, now);
+    if (blockedUntil) {
+      return new HttpError(409, 'reclaim_cooldown', `您最近退回或被释放了该线索，${formatCst(blockedUntil.until)} 后才能重新认领`, {
+        availableAt: new Date(blockedUntil.until).toISOString(),
+        cooldownHours: blockedUntil.cooldownHours,
+      });
+    }
     const allowance = await claimAllowance(m, userId, now);
     if (allowance.claimedToday >= allowance.dailyLimit) {
       return new HttpError(429, 'daily_claim_limit_reached', `今日认领已达上限（${allowance.dailyLimit} 条），请明天再来`, {

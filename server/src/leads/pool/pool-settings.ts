@@ -13,13 +13,22 @@ export const poolSettingsSchema = z.object({
   dailyClaimLimit: z.number().int().min(0).max(10_000),
   /** A rep holding this many active leads cannot claim more. */
   maxHeldLeads: z.number().int().min(1).max(1_000_000),
+  /**
+   * Hours after a rep returned a lead, or let it be released for want of follow-up, during which
+   * that rep cannot claim it back from the pool; 0 = no wait. Without it, return-and-reclaim
+   * restarts the follow-up clock and a rep could hold a lead forever without working it.
+   */
+  reclaimCooldownHours: z.number().int().min(0).max(24 * 90),
   /** Per channel id: its own follow-up deadline (a trade show may allow longer than a web form). */
   channelOverrides: z.record(z.string().regex(/^\d+$/, 'must be a channel id'), z.object({ followUpHours: hours })),
 });
 export type PoolSettings = z.infer<typeof poolSettingsSchema>;
 
 const SETTING_KEY = 'pool.settings';
-const BUILT_IN: PoolSettings = { followUpHours: 24, dailyClaimLimit: 20, maxHeldLeads: 100, channelOverrides: {} };
+// reclaimCooldownHours: a week, so a lead a rep gave up stays with the rest of the team for a
+// full working week (weekend included) rather than one follow-up deadline; a manager can still
+// hand it straight back with a reassignment.
+const BUILT_IN: PoolSettings = { followUpHours: 24, dailyClaimLimit: 20, maxHeldLeads: 100, reclaimCooldownHours: 168, channelOverrides: {} };
 
 export function filePoolSettings(): PoolSettings {
   const raw = readConfigJson('pool.json');
