@@ -6,13 +6,20 @@ import { LeadAssignment } from '../lead-assignment.entity';
 import { tagNamesOf } from '../lead-tags';
 import { presentLeadOwnership } from '../pool/presenters';
 import { addTimelineEntry } from '../timeline';
+import { assertAssignableMember } from './known-member';
 import { leadLabel, queueRepNotice } from './notices';
 
 /**
  * Command: a manager gives a lead to a rep, from another rep, the pool or nobody. A manager's
- * decision, so the team cap and claim limits do not apply. Both reps are told.
+ * decision, so the team cap and claim limits do not apply. Both reps are told. The target must
+ * be a known member (assertAssignableMember): a misspelt userid would otherwise take the lead
+ * away from a real rep and give it to nobody.
  */
 export async function reassignLead(ctx: AppContext, leadId: number, input: { toUserId: string; reason: string }) {
+  const current = await ctx.dataSource.getRepository(Lead).findOneBy({ id: leadId });
+  if (!current || current.mergedIntoId) throw notFound('lead');
+  // Already theirs: nothing changes, so nothing to check (and no WeCom call).
+  if (current.ownerUserId !== input.toUserId) await assertAssignableMember(ctx, input.toUserId);
   const lead = await ctx.dataSource.transaction(async (manager) => {
     const lead = await manager.findOneBy(Lead, { id: leadId });
     if (!lead || lead.mergedIntoId) return null;
