@@ -13,12 +13,20 @@ const ruleId = z
 const points = z.number().int('points must be an integer').min(-100).max(100);
 const reason = z.string().trim().min(1, 'reason is shown to reps and is required').max(100);
 
-export const ATTRIBUTE_FIELD = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+/**
+ * An attribute name: whatever a lead import can create (a spreadsheet header, trimmed, at most
+ * 64 characters, often Chinese such as 意向等级) must be editable and scorable afterwards. So
+ * any letters, digits, punctuation and inner spaces; never control, line-break or invisible
+ * format characters (they make two names that look the same), nor leading or trailing space.
+ * `__proto__` would not survive as a key of a plain object.
+ */
+export const ATTRIBUTE_FIELD = /^(?!__proto__$)(?!\s)[^\p{C}\p{Zl}\p{Zp}]{1,64}(?<!\s)$/u;
+export const ATTRIBUTE_FIELD_RULE = 'attribute names are 1-64 characters without control characters or surrounding spaces';
 
 export const attributeRuleSchema = z
   .object({
     id: ruleId,
-    field: z.string().regex(ATTRIBUTE_FIELD, 'field is an attribute name: letters, digits and _, max 40'),
+    field: z.string().regex(ATTRIBUTE_FIELD, `field: ${ATTRIBUTE_FIELD_RULE}`),
     values: z.array(z.union([z.string().trim().min(1).max(100), z.number(), z.boolean()])).min(1).max(200).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
