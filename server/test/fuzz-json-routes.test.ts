@@ -106,7 +106,7 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
     for (const route of routes) {
       // A fuzzed return or reassign may have moved the lead: give it back to the rep each time.
       await h.runtime.ctx.dataSource.getRepository(Lead).update({ id: leadId }, { ownerUserId: 'zhangsan', inPool: false, stage: 'new' });
-      const auth = route.pattern.startsWith('/api/rep/')
+      const auth: Record<string, string> = route.pattern.startsWith('/api/rep/')
         ? { authorization: `Bearer ${repToken}` }
         : route.pattern.startsWith('/api/admin/')
           ? { authorization: `Bearer ${h.config.adminToken}` }
