@@ -5,7 +5,7 @@ import { welcomeDeadline } from '../src/inbox/intake';
 import { CallbackCrypto } from '../src/wecom/crypto';
 import { CORP, eventually, Harness, startHarness } from './support/harness';
 
-const vector = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../shared/testdata/wecom-official-callback-vector.json'), 'utf8'));
+const vector = JSON.parse(fs.readFileSync(path.resolve(__dirname, 'fixtures/wecom-official-callback-vector.json'), 'utf8'));
 
 async function inboxRows(h: Harness) {
   return h.runtime.ctx.dataSource.getRepository(InboxEvent).find({ order: { id: 'ASC' } });

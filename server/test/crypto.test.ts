@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CallbackCrypto, CallbackCryptoError, aesKeyFromEncodingKey, decrypt, encrypt, signature } from '../src/wecom/crypto';
 
 const vector = JSON.parse(
-  fs.readFileSync(path.resolve(__dirname, '../../../shared/testdata/wecom-official-callback-vector.json'), 'utf8'),
+  fs.readFileSync(path.resolve(__dirname, 'fixtures/wecom-official-callback-vector.json'), 'utf8'),
 );
 
 describe('WeCom callback crypto against the official vector', () => {
