@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
 
@@ -7,6 +8,29 @@ import { z } from 'zod';
  */
 
 const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
+
+/**
+ * An instance id names this process in queue leases: lease_owner is varchar(64) and holds the id
+ * plus '#' and 8 characters per run, so the id gets at most 40. A longer owner would fail every
+ * claim on MySQL, and the instance would silently do no work.
+ */
+const INSTANCE_ID_MAX = 40;
+const INSTANCE_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${INSTANCE_ID_MAX}}$`);
+
+/**
+ * The default instance id, `hostname:PORT`, made to fit: a hostname that is too long (or has
+ * characters leases do not allow) is cut and given 8 hex characters of a hash of the whole name,
+ * so the id stays the same across restarts and differs between hosts that share a long prefix.
+ */
+export function defaultInstanceId(port: number, hostname: string = os.hostname()): string {
+  const suffix = `:${port}`;
+  const plain = `${hostname}${suffix}`;
+  if (INSTANCE_ID.test(plain)) return plain;
+  const hash = createHash('sha256').update(hostname).digest('hex').slice(0, 8);
+  const room = INSTANCE_ID_MAX - suffix.length - hash.length - 1;
+  const head = hostname.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, room);
+  return `${head}-${hash}${suffix}`;
+}
 
 const optionalString = z
   .string()
@@ -43,7 +67,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   WECOM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
-  INSTANCE_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9._:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 . _ : -').optional()),
+  INSTANCE_ID: optionalString.pipe(z.string().regex(INSTANCE_ID, `must be 1-${INSTANCE_ID_MAX} of A-Z a-z 0-9 . _ : -`).optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   DEMO_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
@@ -102,7 +126,7 @@ const WECOM_REQUIRED = [
  * Parses the environment. Without any WECOM_* credential the result is in demo mode with
  * placeholder credentials that the caller replaces with the simulator's (see main.ts).
  */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: string = os.hostname()): AppConfig {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     // Only the variable name and the rule are reported; the value may be a secret.
@@ -145,6 +169,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     wecomTimeoutMs: env.WECOM_TIMEOUT_MS,
     demoSimulatorPort: env.DEMO_SIMULATOR_PORT,
     trustProxy: env.TRUST_PROXY,
-    instanceId: env.INSTANCE_ID ?? `${os.hostname()}:${env.PORT}`,
+    instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
   };
 }

@@ -174,6 +174,42 @@ describe('loadConfig', () => {
     }
   });
 
+  describe('INSTANCE_ID', () => {
+    // lease_owner is varchar(64): the id, '#', and 8 characters per run.
+    const fitsLeaseOwner = (id: string) => id.length <= 40 && /^[A-Za-z0-9._:-]+$/.test(id) && `${id}#12345678`.length <= 64;
+
+    it('defaults to hostname:PORT when that fits', () => {
+      expect(loadConfig({ PORT: '8080' }, 'web-01.internal').instanceId).toBe('web-01.internal:8080');
+    });
+
+    it('with a 200-character hostname, the default is cut to fit, stable, and still tells hosts apart', () => {
+      const long = `${'node-'.repeat(39)}abcde`;
+      expect(long).toHaveLength(200);
+      const id = loadConfig({ PORT: '65535' }, long).instanceId;
+      expect(fitsLeaseOwner(id)).toBe(true);
+      expect(id.startsWith('node-node-')).toBe(true);
+      expect(id.endsWith(':65535')).toBe(true);
+      expect(loadConfig({ PORT: '65535' }, long).instanceId).toBe(id);
+      // Same first 190 characters, different host: a different id.
+      const other = loadConfig({ PORT: '65535' }, `${long.slice(0, 190)}zzzzzzzzzz`).instanceId;
+      expect(other).not.toBe(id);
+      expect(fitsLeaseOwner(other)).toBe(true);
+      // The port still tells two instances on one host apart.
+      expect(loadConfig({ PORT: '3001' }, long).instanceId).not.toBe(loadConfig({ PORT: '3002' }, long).instanceId);
+    });
+
+    it('a hostname with characters leases do not allow is made to fit too', () => {
+      const id = loadConfig({ PORT: '3000' }, 'my host/with spaces').instanceId;
+      expect(fitsLeaseOwner(id)).toBe(true);
+      expect(id).toMatch(/^my-host-with-spaces-[0-9a-f]{8}:3000$/);
+    });
+
+    it('an explicit INSTANCE_ID is used as given, and refused when longer than 40', () => {
+      expect(loadConfig({ INSTANCE_ID: 'w'.repeat(40) }, 'x'.repeat(200)).instanceId).toBe('w'.repeat(40));
+      expect(configError({ INSTANCE_ID: 'w'.repeat(41) }).problems).toEqual([expect.stringMatching(/^INSTANCE_ID: /)]);
+    });
+  });
+
   it('reports every bad variable at once and never the secret values given', () => {
     const env = {
       ...REAL,

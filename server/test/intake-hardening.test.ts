@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FormRateLimit, FormSubmission } from '../src/capture/form-submission.entity';
+import { loadConfig } from '../src/config';
 import { InboxEvent } from '../src/inbox/inbox-event.entity';
 import { Job } from '../src/jobs/job.entity';
 import { silentLogger } from '../src/logger';
 import { Lead } from '../src/leads/lead.entity';
 import { LeadTag } from '../src/leads/lead-tag.entity';
 import { startRuntime, Runtime } from '../src/runtime';
-import { Harness, startHarness } from './support/harness';
+import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
 
 /**
  * Intake hardening (issue "Trust"): only configured web forms, one budget per client address
@@ -173,5 +174,39 @@ describe('callbacks: ids longer than WeCom sends are refused at intake', () => {
     const r = await add({ UserID: 'u'.repeat(64), ExternalUserID: `wm${'x'.repeat(126)}`, State: 's'.repeat(30), WelcomeCode: 'w'.repeat(256) });
     expect(r.status).toBe(200);
     expect(await h.runtime.ctx.dataSource.getRepository(InboxEvent).countBy({ partitionKey: `contact:wm${'x'.repeat(126)}` })).toBe(1);
+  });
+});
+
+describe('an instance on a host with a 200-character name', () => {
+  let h: Harness;
+  const hostname = `${'very-long-hostname-'.repeat(10)}0123456789`;
+  let instanceId: string;
+  beforeAll(async () => {
+    // As on such a host: the default comes from os.hostname().
+    const spy = jest.spyOn(os, 'hostname').mockReturnValue(hostname);
+    try {
+      instanceId = loadConfig({ PORT: '3000' }).instanceId;
+    } finally {
+      spy.mockRestore();
+    }
+    h = await startHarness({ config: { instanceId }, simulator: { members: [{ userid: 'zhangsan' }] } });
+  });
+  afterAll(async () => h?.close());
+
+  it('still claims and completes work (its lease owner fits varchar(64) on MySQL)', async () => {
+    expect(h.runtime.ctx.workerId.startsWith(`${instanceId}#`)).toBe(true);
+    expect(h.runtime.ctx.workerId.length).toBeLessThanOrEqual(64);
+    const { response } = await h.driver.customerAddsRep({ userId: 'zhangsan', externalUserId: 'wmLongHost0001', customer: { name: '长主机名客户' } });
+    expect(response.status).toBe(200);
+    // The inbox event is claimed and handled into a lead, and the welcome job is claimed and sent.
+    const lead = await eventually(() => h.runtime.ctx.dataSource.getRepository(Lead).findOneBy({ externalUserId: 'wmLongHost0001' }));
+    expect(lead.name).toBe('长主机名客户');
+    await queuesSettled(h);
+    const ds = h.runtime.ctx.dataSource;
+    expect((await ds.getRepository(InboxEvent).findBy({ partitionKey: 'contact:wmLongHost0001' })).map((e) => e.status)).toEqual(['done']);
+    const jobs = await ds.getRepository(Job).find();
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const job of jobs) expect({ kind: job.kind, status: job.status }).toEqual({ kind: job.kind, status: expect.stringMatching(/^(done|skipped|ignored)$/) });
+    expect(jobs.find((j) => j.kind === 'welcome')).toBeDefined();
   });
 });
