@@ -264,9 +264,9 @@ describe('scoring through the service', () => {
     expect(kinds).toEqual(expect.arrayContaining(['lead.attributes_updated', 'score.grade_changed', 'score.qualified']));
     expect(d.timeline.find((e: any) => e.kind === 'score.qualified').summary).toContain('MQL');
 
-    const invalid = await h.admin('PATCH', `/api/admin/leads/${leadId}/attributes`, { budget: -5, 'bad\u0007key': 1 });
+    const invalid = await h.admin('PATCH', `/api/admin/leads/${leadId}/attributes`, { budget: -5, 'bad\nkey': 1 });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.fields.map((f: any) => f.path)).toEqual(expect.arrayContaining(['budget', 'bad\u0007key']));
+    expect(invalid.body.fields.map((f: any) => f.path)).toEqual(expect.arrayContaining(['budget', 'bad\nkey']));
     expect((await h.admin('PATCH', '/api/admin/leads/999999/attributes', { industry: '零售' })).status).toBe(404);
   });
 
