@@ -41,7 +41,8 @@ const optionalString = z
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 0.0.0.0 with a real corp, 127.0.0.1 in demo mode (see loadConfig). */
+  HOST: optionalString,
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/xiansuo.sqlite')
@@ -147,7 +148,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
   }
   return {
     port: env.PORT,
-    host: env.HOST,
+    // Demo mode has a well-known corp and an admin token in a local file: it is for this machine
+    // only unless HOST says otherwise. A real deployment listens on every interface by default.
+    host: env.HOST ?? (demoMode ? '127.0.0.1' : '0.0.0.0'),
     databaseUrl: env.DATABASE_URL,
     role: env.ROLE,
     logLevel: env.LOG_LEVEL,

@@ -5,14 +5,16 @@ import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { WecomSimulator } from './wecom/simulator';
 
-/** Fixed demo corp, so a demo database keeps working across restarts. */
+/**
+ * Fixed demo corp, so a demo database keeps working across restarts. The callback token and
+ * EncodingAESKey are not here: anyone who knows them can sign callbacks, so each installation
+ * generates its own (demoCallbackSecrets).
+ */
 const DEMO = {
   corpId: 'wwdemo0000000000001',
   contactSecret: 'demo-contact-secret',
   agentSecret: 'demo-agent-secret',
   agentId: 1000002,
-  callbackToken: 'XiansuoDemoToken',
-  callbackAesKey: 'XiansuoDemoEncodingAesKey0123456789abcdefgh',
   members: [
     { userid: 'zhangsan', name: '张三' },
     { userid: 'lisi', name: '李四' },
@@ -20,15 +22,63 @@ const DEMO = {
   ],
 };
 
+/** Where demo mode keeps what it generates: ./data, beside the default SQLite database. */
+const demoDataDir = () => path.resolve('data');
+
+/**
+ * The text in `file`, made by `generate` the first time and kept private (0600), so a restart
+ * finds the same value. 'wx' makes two processes starting at once agree on one value.
+ */
+function persistedSecret(file: string, generate: () => string): string {
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      fs.writeFileSync(file, `${generate()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
 /** The admin token of demo mode: ADMIN_TOKEN if set, else one generated once and kept in the data folder. */
 function demoAdminToken(config: AppConfig): { token: string; file: string | null } {
   if (config.adminToken) return { token: config.adminToken, file: null };
-  const file = path.resolve('data', 'demo-admin-token');
-  if (fs.existsSync(file)) return { token: fs.readFileSync(file, 'utf8').trim(), file };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, file };
+  const file = path.join(demoDataDir(), 'demo-admin-token');
+  return { token: persistedSecret(file, () => randomBytes(24).toString('base64url')), file };
+}
+
+const LETTERS_AND_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** `length` characters of [A-Za-z0-9], uniformly (rejection sampling: 248 = 4 × 62). */
+function randomAlphanumeric(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += LETTERS_AND_DIGITS[byte % 62];
+    }
+  }
+  return out;
+}
+
+/**
+ * The demo callback token (32 letters and digits, WeCom's maximum) and EncodingAESKey (43),
+ * generated once per data folder and kept there, private, like the admin token: a restart
+ * keeps the same pair, and no other installation knows it.
+ */
+export function demoCallbackSecrets(dir: string = demoDataDir()): { token: string; aesKey: string; file: string } {
+  const file = path.join(dir, 'demo-callback-secrets');
+  const text = persistedSecret(file, () => JSON.stringify({ token: randomAlphanumeric(32), aesKey: randomAlphanumeric(43) }));
+  let parsed: { token?: unknown; aesKey?: unknown };
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = {};
+  }
+  const { token, aesKey } = parsed;
+  if (typeof token !== 'string' || !/^[A-Za-z0-9]{1,32}$/.test(token) || typeof aesKey !== 'string' || !/^[A-Za-z0-9]{43}$/.test(aesKey)) {
+    throw new Error(`${file} is damaged: delete it and restart, and demo mode makes a new one`);
+  }
+  return { token, aesKey, file };
 }
 
 /**
@@ -36,6 +86,9 @@ function demoAdminToken(config: AppConfig): { token: string; file: string | null
  * port and the service is configured to talk to it.
  */
 export async function startDemoWecom(config: AppConfig, logger: Logger): Promise<{ config: AppConfig; simulator: WecomSimulator }> {
+  // Before the simulator starts: a damaged secrets file stops start-up with nothing to clean up.
+  const admin = demoAdminToken(config);
+  const callback = demoCallbackSecrets();
   const simulator = await WecomSimulator.start({
     corpId: DEMO.corpId,
     secrets: [DEMO.contactSecret, DEMO.agentSecret],
@@ -43,7 +96,6 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
     port: config.demoSimulatorPort,
     members: DEMO.members,
   });
-  const admin = demoAdminToken(config);
   const demoConfig: AppConfig = {
     ...config,
     adminToken: admin.token,
@@ -52,8 +104,8 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
       contactSecret: DEMO.contactSecret,
       agentId: DEMO.agentId,
       agentSecret: DEMO.agentSecret,
-      callbackToken: DEMO.callbackToken,
-      callbackAesKey: DEMO.callbackAesKey,
+      callbackToken: callback.token,
+      callbackAesKey: callback.aesKey,
       apiBase: simulator.baseUrl,
     },
   };
@@ -62,10 +114,13 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
       simulator: simulator.baseUrl,
       demoCorpId: DEMO.corpId,
       adminTokenFile: admin.file ?? '(from ADMIN_TOKEN)',
+      callbackSecretsFile: callback.file,
+      listening: config.host,
     },
     'DEMO MODE: no WeCom credentials set, so a built-in WeCom simulator stands in for WeCom. ' +
       'To connect a real corp, set WECOM_CORP_ID, WECOM_CONTACT_SECRET, WECOM_AGENT_ID, WECOM_AGENT_SECRET, ' +
-      'WECOM_CALLBACK_TOKEN, WECOM_CALLBACK_AES_KEY and ADMIN_TOKEN (see README).',
+      'WECOM_CALLBACK_TOKEN, WECOM_CALLBACK_AES_KEY and ADMIN_TOKEN (see README).' +
+      (config.host === '127.0.0.1' ? ' Listening on 127.0.0.1 only; set HOST to reach the demo from other machines.' : ''),
   );
   return { config: demoConfig, simulator };
 }

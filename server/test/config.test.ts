@@ -49,7 +49,8 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      // No credentials = demo mode, which listens on loopback only (see the HOST test below).
+      host: '127.0.0.1',
       databaseUrl: 'sqlite:./data/xiansuo.sqlite',
       role: 'all',
       logLevel: 'info',
@@ -172,6 +173,14 @@ describe('loadConfig', () => {
       const error = configError({ [name]: value });
       expect(error.problems.map((p) => p.split(':')[0])).toEqual([name]);
     }
+  });
+
+  it('HOST: 0.0.0.0 with a real corp, 127.0.0.1 in demo mode, and whatever is set explicitly', () => {
+    expect(loadConfig(REAL).host).toBe('0.0.0.0');
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...REAL, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    expect(loadConfig({ HOST: '  ' }).host).toBe('127.0.0.1');
   });
 
   describe('INSTANCE_ID', () => {

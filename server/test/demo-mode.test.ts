@@ -1,13 +1,25 @@
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../src/config';
-import { startDemoWecom } from '../src/demo';
+import { AppConfig, loadConfig } from '../src/config';
+import { demoCallbackSecrets, startDemoWecom } from '../src/demo';
 import { silentLogger } from '../src/logger';
 import { startRuntime, Runtime } from '../src/runtime';
-import { WecomSimulator } from '../src/wecom/simulator';
+import { WecomDriver, WecomSimulator } from '../src/wecom/simulator';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { eventually } from './support/harness';
+
+/** A complete set of real WeCom credentials (values are placeholders). */
+const REAL_CORP = {
+  WECOM_CORP_ID: 'ww0123456789abcdef',
+  WECOM_CONTACT_SECRET: 'contact-secret',
+  WECOM_AGENT_ID: '1000002',
+  WECOM_AGENT_SECRET: 'agent-secret',
+  WECOM_CALLBACK_TOKEN: 'CbToken42',
+  WECOM_CALLBACK_AES_KEY: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR',
+  ADMIN_TOKEN: 'admin-token-0123456789abcdef',
+};
 
 /** `npm start` without credentials: the simulator stands in for WeCom and the whole flow works. */
 describe('demo mode', () => {
@@ -15,17 +27,20 @@ describe('demo mode', () => {
   let runtime: Runtime;
   let simulator: WecomSimulator;
   let token: string;
+  let demoConfig: AppConfig;
   const cwd = process.cwd();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-demo-'));
 
   beforeAll(async () => {
     process.chdir(dir); // the generated admin token goes to ./data
     db = await createTestDatabase();
-    const config = loadConfig({ DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1' });
+    // No HOST: demo mode must pick loopback by itself.
+    const config = loadConfig({ DATABASE_URL: db.url, PORT: '0' });
     expect(config.demoMode).toBe(true);
     const demo = await startDemoWecom(config, silentLogger);
     simulator = demo.simulator;
     token = demo.config.adminToken;
+    demoConfig = demo.config;
     runtime = await startRuntime(demo.config, { logger: silentLogger, demoSimulator: simulator });
   });
   afterAll(async () => {
@@ -49,6 +64,60 @@ describe('demo mode', () => {
     const file = path.join(dir, 'data', 'demo-admin-token');
     expect(fs.readFileSync(file, 'utf8').trim()).toBe(token);
     expect(fs.statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('listens on 127.0.0.1 only when HOST is not set', () => {
+    expect(demoConfig.host).toBe('127.0.0.1');
+    expect((runtime.server!.address() as AddressInfo).address).toBe('127.0.0.1');
+    // HOST set explicitly wins; a real corp keeps listening on every interface by default.
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...REAL_CORP }).host).toBe('0.0.0.0');
+  });
+
+  it('generates its callback token and AES key once per data folder, keeps them private, and refuses the old public pair', async () => {
+    const file = path.join(dir, 'data', 'demo-callback-secrets');
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    const { token: callbackToken, aesKey } = demoCallbackSecrets(path.join(dir, 'data'));
+    expect(demoConfig.wecom).toMatchObject({ callbackToken, callbackAesKey: aesKey });
+    expect(callbackToken).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(aesKey).toMatch(/^[A-Za-z0-9]{43}$/);
+    expect([callbackToken, aesKey]).not.toContain('XiansuoDemoToken');
+    expect(aesKey).not.toBe('XiansuoDemoEncodingAesKey0123456789abcdefgh');
+
+    // A restart in the same folder keeps them (the demo's callbacks keep verifying).
+    const again = await startDemoWecom(loadConfig({ DATABASE_URL: db.url, PORT: '0' }), silentLogger);
+    await again.simulator.close();
+    expect(again.config.wecom).toMatchObject({ callbackToken, callbackAesKey: aesKey });
+    expect(again.config.adminToken).toBe(token);
+    // Another data folder gets its own pair.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-demo-other-'));
+    try {
+      const other = demoCallbackSecrets(path.join(elsewhere, 'data'));
+      expect(other.token).not.toBe(callbackToken);
+      expect(other.aesKey).not.toBe(aesKey);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+
+    // A callback signed with the token and key that used to be fixed (and public) is refused.
+    const forged = new WecomDriver({
+      callbackUrl: `${runtime.url}/wecom/callback`,
+      token: 'XiansuoDemoToken',
+      encodingAesKey: 'XiansuoDemoEncodingAesKey0123456789abcdefgh',
+      corpId: demoConfig.wecom.corpId,
+    });
+    const r = await forged.postCallback({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'lisi', ExternalUserID: 'wmForged0001' });
+    expect(r.status).toBe(401);
+  });
+
+  it('a damaged secrets file stops start-up with a message naming it', () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-demo-broken-'));
+    try {
+      fs.writeFileSync(path.join(broken, 'demo-callback-secrets'), '{"token":"short"}', { mode: 0o600 });
+      expect(() => demoCallbackSecrets(broken)).toThrow(/demo-callback-secrets is damaged/);
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
   });
 
   it('a channel and a simulated scan give a welcomed, tagged lead', async () => {
