@@ -351,6 +351,16 @@ describe('lead admin API and lifecycle rules', () => {
       expect((await h.admin('POST', `/api/admin/leads/${lead.id}/stage`, { stage: 'opportunity' })).status).toBe(200);
       expect(await statuses(followUpIds)).toEqual(['pending', 'pending']);
     });
+
+    it('a closed lead takes notes but no new next step (it would bring a reminder back)', async () => {
+      const lead = await seedLead({ stage: 'won', ownerUserId: 'zhangsan' });
+      const withNextStep = await rep('zhangsan', 'POST', `/leads/${lead.id}/follow-ups`, { kind: 'call', content: '回访', nextStepAt: Date.now() + HOUR });
+      expect(withNextStep.status).toBe(409);
+      expect(withNextStep.body.error).toBe('lead_closed');
+      expect(await ds().getRepository(FollowUp).countBy({ leadId: lead.id })).toBe(0);
+      const note = await rep('zhangsan', 'POST', `/leads/${lead.id}/follow-ups`, { kind: 'note', content: '客户转介绍了朋友' });
+      expect(note.status).toBe(201);
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context';
 import type { RepActor } from '../../auth/rep-sessions';
-import { badRequest } from '../../http/errors';
+import { badRequest, HttpError } from '../../http/errors';
 import { FollowUp } from '../follow-up.entity';
 import { Lead } from '../lead.entity';
 import { recordActivity } from '../scoring/record-activity';
@@ -25,6 +25,10 @@ export async function logFollowUp(ctx: AppContext, actor: RepActor, leadId: numb
   }
   return ctx.dataSource.transaction(async (manager) => {
     const lead = await findAccessibleLead(manager, actor, leadId);
+    if (input.nextStepAt !== undefined && (lead.stage === 'won' || lead.stage === 'lost')) {
+      // Winning or losing cancels pending reminders; a new next step would bring one back.
+      throw new HttpError(409, 'lead_closed', '该线索已成交或已流失，不能再安排下一步', { stage: lead.stage });
+    }
     const repo = manager.getRepository(FollowUp);
     const followUp = repo.create({
       leadId,
