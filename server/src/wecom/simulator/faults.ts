@@ -12,6 +12,11 @@ export interface FaultSpec {
   latencyMs?: number;
   /** Destroy the socket without answering, like a network failure. */
   dropConnection?: boolean;
+  /**
+   * Handle the call (WeCom acts: a welcome is sent, a tag marked), then destroy the socket
+   * without answering: the reply is lost on the way back, so the caller cannot know it worked.
+   */
+  loseReply?: boolean;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -22,6 +27,7 @@ interface ActiveFault extends FaultSpec {
 export interface FaultDecision {
   latencyMs: number;
   dropConnection: boolean;
+  loseReply: boolean;
   error?: ApiError;
   /** Must be called when the call finishes (releases the concurrency slot). */
   release: () => void;
@@ -77,7 +83,7 @@ export class Faults {
       for (const limit of slots) limit.inFlight -= 1;
     };
     for (const limit of slots) limit.inFlight += 1;
-    const decision: FaultDecision = { latencyMs: 0, dropConnection: false, release };
+    const decision: FaultDecision = { latencyMs: 0, dropConnection: false, loseReply: false, release };
 
     if (slots.some((limit) => limit.inFlight > limit.max)) {
       decision.error = new ApiError(Errcode.tooManyConcurrent, 'api concurrent call limit exceeded');
@@ -105,6 +111,7 @@ export class Faults {
       if (fault.remaining === 0) this.faults.splice(index, 1);
       decision.latencyMs = fault.latencyMs ?? 0;
       decision.dropConnection = fault.dropConnection ?? false;
+      decision.loseReply = fault.loseReply ?? false;
       if (fault.errcode !== undefined) decision.error = new ApiError(fault.errcode, fault.errmsg ?? 'simulated fault');
     }
     return decision;

@@ -193,6 +193,13 @@ export class WecomSimulator {
       reply = decision.error ? errorReply(decision.error) : (reply ?? this.dispatch(path, method, query, body));
       record.errcode = reply.errcode;
       record.errmsg = reply.errmsg;
+      if (decision.loseReply) {
+        // The call took effect (its errcode is recorded as WeCom's answer), but the answer never
+        // reaches the caller.
+        record.errmsg = `${reply.errmsg} (reply lost by an injected fault)`;
+        req.socket.destroy();
+        return;
+      }
       const payload = JSON.stringify(reply);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
       res.end(payload);
