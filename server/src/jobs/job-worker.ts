@@ -18,10 +18,11 @@ export interface JobWorkerOptions {
    */
   welcomesFirst?: boolean;
   /**
-   * Told about welcomes the sweep dead-letters, in the same transaction, so the reps can greet
-   * those customers by hand.
+   * Told about every welcome that is dead-lettered, in the transaction that does it, so the reps
+   * can greet those customers by hand: in bulk by the sweep (no `cause`), or one by one by the
+   * welcome lane (`cause`: the last error).
    */
-  onWelcomesExpired?: (jobs: Job[], manager: EntityManager) => Promise<void>;
+  onWelcomesExpired?: (jobs: Job[], manager: EntityManager, cause?: unknown) => Promise<void>;
   pollMs?: number;
 }
 
@@ -37,7 +38,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     concurrency: number,
     filter: ClaimFilter,
     leaseMs: number,
-    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle' | 'fallbackClaimFilter'> = {},
+    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle' | 'fallbackClaimFilter' | 'onDeadLetter'> = {},
   ) =>
     new QueueWorker<Job>({
       name,
@@ -59,6 +60,10 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
       claimFilter: filter,
       ...extra,
     });
+  const { onWelcomesExpired } = options;
+  // A welcome the lane gives up on (expired, refused, or failing until its deadline) is as lost
+  // as one the sweep expires: the same note, exactly once.
+  const onDeadWelcome: QueueWorkerOptions<Job>['onDeadLetter'] = onWelcomesExpired && ((job, error, manager) => onWelcomesExpired([job], manager, error));
   const freshWelcomes: ClaimFilter = {
     sql: "e.kind = 'welcome' AND (e.deadline_at IS NULL OR e.deadline_at > ?)",
     params: () => [Date.now() + 500],
@@ -81,10 +86,11 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
           freshWelcomes,
           21_000,
           {
+            onDeadLetter: onDeadWelcome,
             sweep: async () => {
               try {
                 const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent', {
-                  alongside: async (ids, manager) => options.onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
+                  alongside: async (ids, manager) => onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
                 });
                 if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
               } catch (error) {
@@ -99,6 +105,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         // process for busy_timeout (measured in the outage fault test). Expired codes are claimed
         // once no valid one waits, and the handler dead-letters them without calling WeCom.
         lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+          onDeadLetter: onDeadWelcome,
           fallbackClaimFilter: { sql: "e.kind = 'welcome'", params: [] },
         }),
   };

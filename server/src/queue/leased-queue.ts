@@ -88,6 +88,28 @@ export class LeasedQueue {
     return this.updateLeased(lease, { status, finished_at: Date.now(), last_error: error, lease_until: null, ...extra });
   }
 
+  /**
+   * Ends a row as dead, keeping `error`. `alongside` runs in the same transaction, only when the
+   * lease was still ours (e.g. a note for the rep): no reader sees the row dead without it, and a
+   * worker that lost the lease writes nothing.
+   */
+  async deadLetter(lease: Lease, error: string, alongside?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+    if (!alongside) return this.finish(lease, 'dead', error);
+    return this.dataSource.transaction(async (manager) => {
+      const values: Record<string, unknown> = { status: 'dead', finished_at: Date.now(), last_error: error, lease_until: null };
+      const columns = Object.keys(values);
+      const result = await manager.queryRunner!.query(
+        `UPDATE ${this.options.table} SET ${columns.map((c) => `${c} = ?`).join(', ')}
+         WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+        [...columns.map((c) => values[c]), lease.id, lease.owner],
+        true,
+      );
+      if ((result.affected ?? 0) !== 1) return false;
+      await alongside(manager);
+      return true;
+    });
+  }
+
   /** Keeps a lease alive for another `leaseMs`. False when it was lost meanwhile. */
   async extend(lease: Lease, leaseMs: number): Promise<boolean> {
     const until = Date.now() + leaseMs;

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { Logger } from '../logger';
 import { backoffMs, sleep } from '../util/async';
 import { ClaimFilter, Lease, LeasedQueue } from './leased-queue';
@@ -36,6 +37,13 @@ export interface QueueWorkerOptions<Row extends QueueRow> {
   sweepEveryMs?: number;
   /** A lower concurrency to use for now (e.g. while a more urgent lane has a backlog). */
   throttle?: () => number | undefined;
+  /**
+   * Runs when this worker dead-letters a row (after maxAttempts, a permanent error or a passed
+   * deadline), in the transaction that marks it dead, with the last error: e.g. telling a rep a
+   * welcome will not be sent. If it throws, the row stays leased and comes back when the lease
+   * runs out.
+   */
+  onDeadLetter?: (row: Row, error: unknown, manager: EntityManager) => Promise<void>;
 }
 
 /**
@@ -201,7 +209,9 @@ export class QueueWorker<Row extends QueueRow> {
     const pastDeadline = row.deadlineAt != null && Date.now() + delay > row.deadlineAt;
     if (this.options.isPermanent(error) || row.attempts >= this.options.maxAttempts || pastDeadline) {
       logger.error({ queue: name, id: row.id, attempts: row.attempts, err: message }, 'dead-lettered');
-      await queue.finish(lease, 'dead', message);
+      const { onDeadLetter } = this.options;
+      const dead = await queue.deadLetter(lease, message, onDeadLetter && ((manager) => onDeadLetter(row, error, manager)));
+      if (!dead) logger.warn({ queue: name, id: row.id }, 'lease lost before dead-lettering; another worker owns the row');
       return;
     }
     logger.warn({ queue: name, id: row.id, attempts: row.attempts, err: message, retryInMs: delay }, 'failed; will retry');
