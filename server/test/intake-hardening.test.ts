@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FormRateLimit, FormSubmission } from '../src/capture/form-submission.entity';
+import { parseFormsConfig } from '../src/capture/forms/forms-config';
+import { rateLimitSubject } from '../src/capture/forms/ip-hash';
 import { loadConfig } from '../src/config';
 import { InboxEvent } from '../src/inbox/inbox-event.entity';
 import { Job } from '../src/jobs/job.entity';
@@ -21,6 +23,33 @@ const PER_IP = 5;
 const PER_FORM = 3;
 /** Twelve configured forms: more than the per-address budget, so cycling them must hit it. */
 const FORM_KEYS = Array.from({ length: 12 }, (_, i) => `f${String(i + 1).padStart(2, '0')}`);
+
+describe('forms config', () => {
+  it('lists no forms by default, so every key is refused until forms are configured', () => {
+    expect(parseFormsConfig({}).forms).toEqual({});
+  });
+
+  it('refuses form keys that are not URL-safe, and the old rate-limit shape, naming the problem', () => {
+    expect(() => parseFormsConfig({ forms: { 'Bad Key': { name: 'x' } } })).toThrow(/forms\.Bad Key: form key must be/);
+    expect(() => parseFormsConfig({ forms: { ok: {} } })).toThrow(/forms\.ok\.name/);
+    expect(() => parseFormsConfig({ rateLimit: { maxPerWindow: 10, windowSeconds: 60 } })).toThrow(/rateLimit/);
+  });
+
+  it('the shipped config/forms.json is valid and lists forms', () => {
+    const shipped = parseFormsConfig(JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config', 'forms.json'), 'utf8')));
+    expect(Object.keys(shipped.forms).length).toBeGreaterThan(0);
+  });
+
+  it('rate limits count IPv4 addresses as they are and IPv6 addresses by their /64', () => {
+    expect(rateLimitSubject('203.0.113.9')).toBe('203.0.113.9');
+    expect(rateLimitSubject('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(rateLimitSubject('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitSubject('2001:0DB8:0001:0002::9')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitSubject('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(rateLimitSubject('::1')).toBe('0:0:0:0::/64');
+    expect(rateLimitSubject('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+});
 
 describe('web forms: configured keys, one budget per address', () => {
   let h: Harness;
