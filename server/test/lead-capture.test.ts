@@ -225,7 +225,12 @@ describe('lead capture through channels', () => {
       const { Job } = await import('../src/jobs/job.entity');
       const ds = h.runtime.ctx.dataSource;
       const job = (code: string, state: string | null, attempts: number) =>
-        Object.assign(new Job(), { kind: 'welcome', attempts, payload: { welcomeCode: code, userId: 'zhangsan', externalUserId: `wm-${code}`, state, receivedAt: Date.now() - 30_000 } });
+        Object.assign(new Job(), {
+          kind: 'welcome',
+          attempts,
+          // A tried one sent a request whose answer never came (the mark the welcome job stores first).
+          payload: { welcomeCode: code, userId: 'zhangsan', externalUserId: `wm-${code}`, state, receivedAt: Date.now() - 30_000, ...(attempts ? { mayHaveSentAt: Date.now() - 25_000 } : {}) },
+        });
       await ds.transaction((m) => noteExpiredWelcomes([job('SWEPT-CHANNEL', expo.state, 0), job('SWEPT-ORGANIC', null, 0), job('SWEPT-TRIED', expo.state, 1)], m));
       const notes = await ds.query(`SELECT dedup_key, payload FROM job WHERE kind = 'timeline.deferred' AND dedup_key LIKE 'timeline:welcome:SWEPT-%' ORDER BY dedup_key`);
       expect(notes.map((n: any) => n.dedup_key)).toEqual(['timeline:welcome:SWEPT-CHANNEL', 'timeline:welcome:SWEPT-TRIED']);

@@ -30,6 +30,12 @@ export interface CallOptions {
   maxAttempts?: number;
   /** Give up retrying once this epoch-ms time is near (e.g. a welcome code's 20 s). */
   deadlineAt?: number;
+  /**
+   * Told each time a request went out and no answer came back (timeout, dropped connection, a
+   * reply that is not WeCom JSON): WeCom may have acted on it. A single-use call (a welcome code)
+   * needs this to read a later "already used" right: the retry's error may be our own success.
+   */
+  onUnanswered?: () => void;
 }
 
 interface WecomReply {
@@ -86,6 +92,7 @@ export class WecomClient {
         reply = await this.send(method, path, { ...query, access_token: token.accessToken }, body);
       } catch (error) {
         const networkError = error as WecomNetworkError;
+        options.onUnanswered?.();
         // The deadline check must see the pause actually taken (up to 2 s), not a fixed 200 ms.
         const delay = backoffMs(attempt, 200, 2000);
         if (options.retryOnNetworkError && this.canRetry(attempt, maxAttempts, options, delay)) {

@@ -1,0 +1,157 @@
+import { Job } from '../src/jobs/job.entity';
+import { Lead } from '../src/leads/lead.entity';
+import { TimelineEntry } from '../src/leads/timeline-entry.entity';
+import { Harness, startHarness } from './support/harness';
+
+/**
+ * Correctness of the capture road under the awkward interleavings: a WeCom answer lost after
+ * WeCom acted, a welcome given up on, bursts of re-score requests, two transactions creating one
+ * lead, and a slow WeCom read racing a pool release. Real service, database and simulator over
+ * HTTP; the workers are off and driven with drainOnce(), so each interleaving is placed exactly.
+ */
+
+let h: Harness;
+let channel: { id: number; state: string; name: string };
+
+beforeAll(async () => {
+  h = await startHarness({ runtime: { runWorkers: false }, simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
+  const r = await h.admin('POST', '/api/admin/channels', { name: '官网咨询', userIds: ['zhangsan'], welcomeText: '您好，感谢关注！' });
+  expect(r.status).toBe(201);
+  channel = r.body;
+});
+afterAll(async () => h?.close());
+beforeEach(() => h.sim.faults.clear());
+
+const ds = () => h.runtime.ctx.dataSource;
+const leadOf = (externalUserId: string) => ds().getRepository(Lead).findOneByOrFail({ externalUserId });
+async function timelineOf(externalUserId: string, kind?: string): Promise<TimelineEntry[]> {
+  const lead = await leadOf(externalUserId);
+  return ds().getRepository(TimelineEntry).find({ where: { leadId: lead.id, ...(kind ? { kind } : {}) }, order: { id: 'ASC' } });
+}
+const welcomeJobOf = (code: string) => ds().getRepository(Job).findOneByOrFail({ dedupKey: `welcome:${code}` });
+const sendsOf = (code: string) => h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as { welcome_code: string }).welcome_code === code);
+const deliveredWelcomes = (externalUserId: string) => h.sim.state.welcomeMessages.filter((w) => w.external_userid === externalUserId);
+/** Skips a retry's backoff wait. */
+const makeDue = (where: string, params: unknown[] = []) => ds().query(`UPDATE job SET available_at = 0 WHERE ${where}`, params);
+
+/** Runs batches until none of the workers finds anything due. */
+async function drain(...workers: Array<{ drainOnce(): Promise<number> }>): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    let handled = 0;
+    for (const worker of workers) handled += await worker.drainOnce();
+    if (handled === 0) return;
+  }
+  throw new Error('queues never ran dry');
+}
+const drainInbox = () => drain(h.runtime.inbox.worker);
+const drainGeneral = () => drain(h.runtime.jobs.general);
+
+/** A customer adds zhangsan through the channel; the add is captured (the lead exists), the welcome job waits. */
+async function capturedAdd(name: string): Promise<{ externalUserId: string; code: string }> {
+  const { externalUserId, welcomeCode, response } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: channel.state, customer: { name } });
+  expect(response.status).toBe(200);
+  await drainInbox();
+  await leadOf(externalUserId);
+  return { externalUserId, code: welcomeCode! };
+}
+
+/** Drives one welcome job through the lane until it is no longer pending, retry waits skipped. */
+async function runWelcomeToTheEnd(code: string): Promise<Job> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await makeDue('dedup_key = ?', [`welcome:${code}`]);
+    await h.runtime.jobs.welcome.drainOnce();
+    const job = await welcomeJobOf(code);
+    if (job.status !== 'pending') return job;
+  }
+  throw new Error(`welcome ${code} still pending`);
+}
+
+/** The rep's note for a dead welcome is written by a deferred timeline job: run it now. */
+async function writeDeferredNotes(): Promise<void> {
+  await makeDue(`kind = 'timeline.deferred'`);
+  await drainGeneral();
+}
+
+describe('welcome: judged by what was sent, not by the attempt count', () => {
+  it('WeCom sent it but the answer was lost: the retry hears 41051 and the welcome is recorded as sent, by us', async () => {
+    const { externalUserId, code } = await capturedAdd('回执丢失客户');
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', loseReply: true });
+
+    const job = await runWelcomeToTheEnd(code);
+
+    // One delivery; the client's retry (same attempt, attempts = 1) was told the code is used.
+    expect(deliveredWelcomes(externalUserId)).toHaveLength(1);
+    expect(sendsOf(code).map((c) => c.errcode)).toEqual([0, 41051]);
+    expect(job).toMatchObject({ status: 'done', attempts: 1 });
+    const outcomes = (await timelineOf(externalUserId)).filter((e) => e.kind.startsWith('welcome.'));
+    expect(outcomes.map((e) => e.kind)).toEqual(['welcome.sent']);
+    expect(outcomes[0].data).toMatchObject({ channelId: channel.id, confirmedBy: 'code already used' });
+  });
+
+  it('an earlier attempt whose requests were all refused did not send: a later 41051 is another app', async () => {
+    const { externalUserId, code } = await capturedAdd('他方欢迎客户');
+    // Attempt 1: WeCom answers 40014 to the send, and again after the token refresh. It did not act.
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: 40014, times: 2 });
+    await h.runtime.jobs.welcome.drainOnce();
+    let job = await welcomeJobOf(code);
+    expect(job).toMatchObject({ status: 'pending', attempts: 1 });
+    expect((job.payload as { mayHaveSentAt?: number | null }).mayHaveSentAt).toBeNull();
+    // Meanwhile another receiving app welcomes the customer with this code.
+    h.sim.state.welcomeCodes.get(code)!.usedAt = Date.now();
+
+    job = await runWelcomeToTheEnd(code);
+
+    expect(job).toMatchObject({ status: 'skipped', attempts: 2 });
+    expect(sendsOf(code).map((c) => c.errcode)).toEqual([40014, 40014, 41051]);
+    expect(deliveredWelcomes(externalUserId)).toHaveLength(0);
+    expect((await timelineOf(externalUserId)).filter((e) => e.kind.startsWith('welcome.')).map((e) => e.kind)).toEqual(['welcome.skipped']);
+  });
+});
+
+describe('welcome: a dead-lettered welcome tells the rep', () => {
+  it('failing until the queue gives up: dead, and exactly one welcome.expired asks the rep to greet by hand', async () => {
+    const { externalUserId, code } = await capturedAdd('欢迎失败客户');
+    // Retryable for the queue, and the client gives up at once (one token refresh, then 40014 again).
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: 40014, times: 100 });
+
+    const job = await runWelcomeToTheEnd(code);
+    h.sim.faults.clear();
+    expect(job.status).toBe('dead');
+    expect(job.attempts).toBeGreaterThan(1);
+    expect(job.lastError).toContain('40014');
+    await writeDeferredNotes();
+
+    expect(deliveredWelcomes(externalUserId)).toHaveLength(0);
+    const notes = await timelineOf(externalUserId, 'welcome.expired');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].summary).toBe('渠道欢迎语发送失败，请手动问候客户');
+    expect(notes[0].data).toMatchObject({ outcomeUnknown: false, error: expect.stringContaining('40014') });
+    expect((await timelineOf(externalUserId)).filter((e) => e.kind.startsWith('welcome.'))).toHaveLength(1);
+    // Dead-lettering it again (a replay that fails once more) queues no second note.
+    await ds().query(`UPDATE job SET status = 'pending', attempts = 7, lease_until = NULL, lease_owner = NULL WHERE id = ?`, [job.id]);
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: 40014, times: 2 });
+    expect((await runWelcomeToTheEnd(code)).status).toBe('dead');
+    await writeDeferredNotes();
+    expect(await timelineOf(externalUserId, 'welcome.expired')).toHaveLength(1);
+    const [queued] = await ds().query(`SELECT COUNT(*) AS n FROM job WHERE kind = 'timeline.deferred' AND dedup_key = ?`, [`timeline:welcome:${code}`]);
+    expect(Number(queued.n)).toBe(1);
+  });
+
+  it('a request went unanswered before the failures: the note says the welcome may not have arrived', async () => {
+    const { externalUserId, code } = await capturedAdd('结果未知客户');
+    // The first request's answer never comes (WeCom did not act, but we cannot know), then refusals.
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: -1, loseReply: true });
+    h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: 40014, times: 100 });
+
+    const job = await runWelcomeToTheEnd(code);
+    h.sim.faults.clear();
+    expect(job.status).toBe('dead');
+    expect((job.payload as { mayHaveSentAt?: number | null }).mayHaveSentAt).toEqual(expect.any(Number));
+    await writeDeferredNotes();
+
+    const notes = await timelineOf(externalUserId, 'welcome.expired');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].summary).toContain('可能未送达');
+    expect(notes[0].data).toMatchObject({ outcomeUnknown: true });
+  });
+});
