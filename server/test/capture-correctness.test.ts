@@ -1,5 +1,6 @@
 import { Job } from '../src/jobs/job.entity';
 import { Lead } from '../src/leads/lead.entity';
+import { recordActivity } from '../src/leads/scoring/record-activity';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { Harness, startHarness } from './support/harness';
 
@@ -153,5 +154,37 @@ describe('welcome: a dead-lettered welcome tells the rep', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0].summary).toContain('可能未送达');
     expect(notes[0].data).toMatchObject({ outcomeUnknown: true });
+  });
+});
+
+describe('re-scores', () => {
+  const pendingRescores = async (leadId: number) =>
+    (await ds().query(`SELECT payload FROM job WHERE kind = 'lead.rescore' AND status = 'pending'`)).filter(
+      (row: { payload: string }) => JSON.parse(row.payload).leadId === leadId,
+    ).length;
+
+  it('three events leave one pending re-score of the lead, which counts all three; a later event queues a new one', async () => {
+    await drainGeneral();
+    const { externalUserId } = await capturedAdd('评分合并客户'); // event 1: the channel add
+    const lead = await leadOf(externalUserId);
+    for (const name of ['产品交流群', '售后服务群']) {
+      // Events 2 and 3: the customer joins two customer groups.
+      await h.driver.groupCreated({ owner: 'zhangsan', name, members: ['zhangsan', externalUserId] });
+    }
+    await drainInbox();
+    const activities = await ds().query(`SELECT kind FROM lead_activity WHERE lead_id = ? ORDER BY id`, [lead.id]);
+    expect(activities.map((a: { kind: string }) => a.kind)).toEqual(['channel', 'group_join', 'group_join']);
+    expect(await pendingRescores(lead.id)).toBe(1);
+
+    await drainGeneral();
+    expect(await pendingRescores(lead.id)).toBe(0);
+    // Channel 10 + group joins 2 × 5: the one run saw every event folded into it.
+    expect((await leadOf(externalUserId)).score).toBe(20);
+
+    // The finished job no longer holds the key: the next event is re-scored too.
+    await ds().transaction((manager) => recordActivity(manager, { leadId: lead.id, kind: 'intent_keyword', value: '报价', dedupKey: 'test:price' }));
+    expect(await pendingRescores(lead.id)).toBe(1);
+    await drainGeneral();
+    expect((await leadOf(externalUserId)).score).toBe(35);
   });
 });

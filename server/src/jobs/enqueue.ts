@@ -11,6 +11,21 @@ export interface JobRequest {
   deadlineAt?: number | null;
 }
 
+/**
+ * For a job that stands for "bring X up to date" rather than a one-off effect (e.g. a lead's
+ * re-score): the request uses one key per X (`rescore:<leadId>`), so any number of requests
+ * while one waits coalesce into it, and the job frees the key as it starts, here. A request made
+ * after that gets a job of its own: the running one may already have read what it changed.
+ * Renamed, not deleted: the row stays for the admin view. A no-op on a retry (already renamed).
+ */
+export async function releaseDedupKey(manager: EntityManager, job: Pick<Job, 'id' | 'dedupKey'>): Promise<void> {
+  const suffix = `#run${job.id}`;
+  if (job.dedupKey.endsWith(suffix)) return;
+  const running = `${job.dedupKey.slice(0, 191 - suffix.length)}${suffix}`;
+  await manager.update(Job, { id: job.id, dedupKey: job.dedupKey }, { dedupKey: running });
+  job.dedupKey = running;
+}
+
 export const PRIORITY = { welcome: 0, tagging: 3, notice: 5, background: 8 } as const;
 
 /** Adds a job inside the caller's transaction, unless a job with the same dedup key exists. */

@@ -36,12 +36,17 @@ export async function recordActivity(manager: EntityManager, input: ActivityInpu
   await requestRescore(manager, input.leadId, input.dedupKey ?? `${input.kind}:${occurredAt}`);
 }
 
-/** Queues a re-score of the lead (e.g. after its attributes changed). */
+/**
+ * Queues a re-score of the lead (e.g. after its attributes changed). Requests coalesce: while a
+ * re-score of the lead waits to start, further ones are no-ops (it will read their changes too).
+ * `cause` only labels the job that gets queued.
+ */
 export async function requestRescore(manager: EntityManager, leadId: number, cause: string): Promise<void> {
   await enqueueJob(manager, {
     kind: 'lead.rescore',
-    dedupKey: `rescore:${leadId}:${cause}`,
-    payload: { leadId },
+    // One key per lead; the job frees it as it starts (releaseDedupKey in rescoreLeadJob).
+    dedupKey: `rescore:${leadId}`,
+    payload: { leadId, cause: cause.slice(0, 191) },
     priority: PRIORITY.background,
   });
 }
