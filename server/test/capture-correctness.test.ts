@@ -1,8 +1,10 @@
 import { Job } from '../src/jobs/job.entity';
+import { findOrCreateLead, LeadSeed } from '../src/leads/find-or-create-lead';
 import { Lead } from '../src/leads/lead.entity';
 import { recordActivity } from '../src/leads/scoring/record-activity';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
-import { Harness, startHarness } from './support/harness';
+import { testDbKind } from './support/database';
+import { eventually, Harness, startHarness } from './support/harness';
 
 /**
  * Correctness of the capture road under the awkward interleavings: a WeCom answer lost after
@@ -186,5 +188,52 @@ describe('re-scores', () => {
     expect(await pendingRescores(lead.id)).toBe(1);
     await drainGeneral();
     expect((await leadOf(externalUserId)).score).toBe(35);
+  });
+});
+
+describe('two transactions create the same lead', () => {
+  // SQLite runs one transaction at a time on the process's one connection: the second would only
+  // start after the first committed and find its lead, so the race cannot be staged there.
+  const onMysql = testDbKind === 'mysql' ? it : it.skip;
+
+  onMysql('the loser of the insert race adopts the winner and can go on writing the lead in its own transaction', async () => {
+    const externalUserId = `wmRace${Date.now()}`;
+    const seed = (source: string, ownerUserId: string | null): LeadSeed => ({ name: '并发客户', source, ownerUserId, occurredAt: Date.now() - 1000 });
+    let inserted!: () => void;
+    let commit!: () => void;
+    const firstInserted = new Promise<void>((resolve) => (inserted = resolve));
+    const mayCommit = new Promise<void>((resolve) => (commit = resolve));
+
+    // An add: creates the lead, and holds its transaction open.
+    const first = ds().transaction(async (manager) => {
+      const result = await findOrCreateLead(manager, { externalUserId }, seed('wecom', 'zhangsan'));
+      inserted();
+      await mayCommit;
+      return result;
+    });
+    await firstInserted;
+    // A group join of the same customer: reads (no lead yet, in its snapshot), then its insert waits for the add's.
+    const second = ds().transaction(async (manager) => {
+      const result = await findOrCreateLead(manager, { externalUserId }, seed('group', null));
+      // What the capture handlers do next with a lead they did not create (save() reads it first).
+      result.lead.name = '并发客户（群）';
+      await manager.save(result.lead);
+      return result;
+    });
+    // The group join's INSERT is running, i.e. waiting for the add's lock on the external id.
+    await eventually(async () => {
+      const [row] = await ds().query(`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'INSERT INTO \`lead\`%' AND INFO LIKE ?`, [
+        `%${externalUserId}%`,
+      ]);
+      return Number(row.n) === 1;
+    });
+    commit();
+
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.created).toBe(true);
+    expect(b).toMatchObject({ created: false, lead: { id: a.lead.id, ownerUserId: 'zhangsan', source: 'wecom' } });
+    const rows = await ds().getRepository(Lead).findBy({ externalUserId });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: a.lead.id, name: '并发客户（群）', ownerUserId: 'zhangsan' });
   });
 });

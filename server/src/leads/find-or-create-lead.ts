@@ -108,8 +108,34 @@ export async function findOrCreateLead(
   } catch (error) {
     // Another worker created it between our read and insert (a group join racing an add).
     if (!isUniqueViolation(error)) throw error;
-    const winner = await repo.findOneByOrFail({ externalUserId: identity.externalUserId });
-    return { lead: winner, created: false };
+    return { lead: await adoptConcurrentLead(manager, identity.externalUserId), created: false };
   }
   return { lead, created: true };
+}
+
+/**
+ * The lead another transaction committed while ours was between its read and its insert.
+ *
+ * On MySQL (REPEATABLE READ) plain reads in our transaction come from a snapshot taken before
+ * that commit: a re-read finds nothing, and so would the caller's later reads of the lead (save()
+ * reads the row before writing it, and would then try to INSERT it). A locking read (FOR UPDATE)
+ * would see the row, but leaves the snapshot as it is, so the caller's save() would still fail.
+ * An UPDATE, though, always works on the newest committed row, and InnoDB shows a transaction
+ * the rows it changed itself. So the row is taken over with an UPDATE that changes it for sure
+ * (updated_at moves forward, by at least 1 ms: the caller is about to add to the lead anyway);
+ * from then on every read in this transaction sees it. The row lock is held until commit, as any
+ * write to the lead would. Restarting the transaction would work as well, but the transaction is
+ * the caller's, and it may have made WeCom calls before it. On SQLite one connection runs one
+ * transaction at a time, so the race does not arise there; the same two statements serve.
+ */
+async function adoptConcurrentLead(manager: EntityManager, externalUserId: string): Promise<Lead> {
+  const now = Date.now();
+  await manager
+    .createQueryBuilder()
+    .update(Lead)
+    .set({ updatedAt: () => 'CASE WHEN updated_at < :now THEN :now ELSE updated_at + 1 END' })
+    .where('external_user_id = :externalUserId', { externalUserId })
+    .setParameter('now', now)
+    .execute();
+  return manager.getRepository(Lead).findOneByOrFail({ externalUserId });
 }
