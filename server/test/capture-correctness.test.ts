@@ -1,6 +1,7 @@
 import { Job } from '../src/jobs/job.entity';
 import { findOrCreateLead, LeadSeed } from '../src/leads/find-or-create-lead';
 import { Lead } from '../src/leads/lead.entity';
+import { releaseOverdueLeads } from '../src/leads/pool/release';
 import { recordActivity } from '../src/leads/scoring/record-activity';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { testDbKind } from './support/database';
@@ -235,5 +236,33 @@ describe('two transactions create the same lead', () => {
     const rows = await ds().getRepository(Lead).findBy({ externalUserId });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: a.lead.id, name: '并发客户（群）', ownerUserId: 'zhangsan' });
+  });
+});
+
+describe('contact edited while the lead is released', () => {
+  it('a pool release committed during the slow externalcontact/get stays: the edit writes only its own columns', async () => {
+    const { externalUserId } = await capturedAdd('资料编辑客户');
+    const before = await leadOf(externalUserId);
+    expect(before).toMatchObject({ ownerUserId: 'zhangsan', inPool: false });
+    // Not followed up for two days: due for release.
+    await ds().getRepository(Lead).update({ id: before.id }, { assignedAt: Date.now() - 48 * 3600_000 });
+
+    h.sim.faults.inject({ path: 'externalcontact/get', latencyMs: 1500 });
+    const edited = await h.driver.customerEdited({ userId: 'zhangsan', externalUserId, customer: { name: '资料编辑后', corp_name: '新公司' } });
+    expect(edited.status).toBe(200);
+    const handling = h.runtime.inbox.worker.drainOnce();
+    // The fault is used up once the handler's get has reached WeCom: the lead was read before it.
+    await eventually(() => h.sim.faults.pending.length === 0);
+    const { released } = await releaseOverdueLeads(h.runtime.ctx);
+    expect(released).toContain(before.id);
+    expect(await handling).toBe(1);
+
+    const after = await leadOf(externalUserId);
+    expect(after).toMatchObject({ ownerUserId: null, inPool: true, name: '资料编辑后', corpName: '新公司' });
+    expect(after.poolSince).toEqual(expect.any(Number));
+    const kinds = (await timelineOf(externalUserId)).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['pool.released', 'contact.edited']));
+    const [row] = await ds().query(`SELECT status FROM inbox_event WHERE partition_key = ? ORDER BY id DESC LIMIT 1`, [`contact:${externalUserId}`]);
+    expect(row.status).toBe('done');
   });
 });

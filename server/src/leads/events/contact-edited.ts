@@ -14,15 +14,26 @@ export async function onContactEdited(event: ContactEditedEvent, ctx: AppContext
   const details = await getExternalContact(ctx.wecom.contact, event.externalUserId);
   const follow = details.follow_user.find((f) => f.userid === event.userId);
   await ctx.dataSource.transaction(async (manager) => {
+    // `lead` was read before the WeCom call: a pool release, claim or reassignment may have been
+    // committed since. Only the columns this edit is about are written, each in one UPDATE with
+    // its condition in SQL, so nothing else on the row is put back to what it was.
     const contact = details.external_contact;
-    if (contact.name) lead.name = contact.name;
-    if (contact.avatar) lead.avatar = contact.avatar;
-    if (contact.corp_name) lead.corpName = contact.corp_name;
-    if (!lead.unionid && contact.unionid) lead.unionid = contact.unionid;
     const mobile = follow?.remark_mobiles?.find(Boolean);
-    if (mobile && !lead.phone) lead.phone = mobile.slice(0, 32);
-    lead.updatedAt = Date.now();
-    await manager.save(lead);
+    const params: Record<string, unknown> = { id: lead.id };
+    const set: Record<string, unknown> = { updatedAt: Date.now() };
+    if (contact.name) set.name = contact.name;
+    if (contact.avatar) set.avatar = contact.avatar;
+    if (contact.corp_name) set.corpName = contact.corp_name;
+    // Known identity is kept: fill, never overwrite.
+    if (contact.unionid) {
+      set.unionid = () => 'COALESCE(unionid, :unionid)';
+      params.unionid = contact.unionid;
+    }
+    if (mobile) {
+      set.phone = () => 'COALESCE(phone, :phone)';
+      params.phone = mobile.slice(0, 32);
+    }
+    await manager.createQueryBuilder().update(Lead).set(set).where('id = :id').setParameters(params).execute();
     if (follow) await manager.getRepository(LeadRelation).update({ leadId: lead.id, userId: event.userId }, { remark: follow.remark ?? null });
     const diff = await syncLeadTagsFromWecom(manager, lead.id, details.follow_user);
     const parts = [
