@@ -159,6 +159,13 @@ describe('web forms: configured keys, one budget per address', () => {
     const activity = await ds().query('SELECT value FROM lead_activity WHERE lead_id = ? AND kind = ?', [lead.id, 'form_submit']);
     expect(activity.map((a: { value: string }) => a.value)).toEqual(['官网试用']);
   });
+
+  it('control, bidi-override and zero-width characters never reach the lead', async () => {
+    const r = await submit(FORM_KEYS[3], '198.51.100.7', { phone: '13912340002', name: '王\u0000先\u202E生\u200B', company: '某\u0007公司' });
+    expect(r.status).toBe(201);
+    const lead = await ds().getRepository(Lead).findOneByOrFail({ phone: '13912340002' });
+    expect([lead.name, lead.corpName]).toEqual(['王先生', '某公司']);
+  });
 });
 
 describe('callbacks: ids longer than WeCom sends are refused at intake', () => {

@@ -3,6 +3,7 @@ import { createRouter } from '../http/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
+import { cleanJson, TooDeepError } from '../util/clean-text';
 import { FORM_KEY, FormDefinition, FormsConfig, loadFormsConfig } from '../capture/forms/forms-config';
 import { hashIp, rateLimitSubject } from '../capture/forms/ip-hash';
 import { parseSubmission } from '../capture/forms/parse-submission';
@@ -37,7 +38,17 @@ function formBody(config: FormsConfig) {
   });
   return async (ctx: Context, next: Next) => {
     if (!ctx.is('json', 'urlencoded')) throw new HttpError(415, 'unsupported_media_type', '请以 JSON 或表单格式提交');
-    return parse(ctx, next);
+    return parse(ctx, async () => {
+      // The same cleaning as the admin and rep APIs: no control, bidi or zero-width characters
+      // reach a lead's name or the timeline from a public form.
+      try {
+        ctx.request.body = cleanJson(ctx.request.body);
+      } catch (error) {
+        if (error instanceof TooDeepError) throw new HttpError(400, 'invalid_body', '提交的内容格式不正确');
+        throw error;
+      }
+      await next();
+    });
   };
 }
 
