@@ -13,37 +13,35 @@ const idParam = z.coerce.number().int().positive();
 
 /** /api/admin/channels: channel QR codes (渠道活码) and their stats. */
 export function channelAdminRoutes(app: AppContext): Router {
-  // No prefix: with a strict router, prefix '/channels' plus route '/' only matches
-  // '/channels/', and the documented spelling is '/channels'.
-  const router = createRouter();
+  const router = createRouter({ prefix: '/channels' });
 
-  router.post('/channels', async (ctx) => {
+  router.post('/', async (ctx) => {
     const input = createChannelSchema.parse(ctx.request.body ?? {});
     const channel = await createChannel(app, input);
     ctx.status = 201;
     ctx.body = presentChannel(channel);
   });
 
-  router.get('/channels', async (ctx) => {
+  router.get('/', async (ctx) => {
     const channels = await app.dataSource.getRepository(Channel).find({ where: { deletedAt: IsNull() }, order: { id: 'DESC' } });
     ctx.body = { items: channels.map(presentChannel) };
   });
 
-  router.get('/channels/:id', async (ctx) => {
+  router.get('/:id', async (ctx) => {
     ctx.body = presentChannel(await getChannel(app, idParam.parse(ctx.params.id)));
   });
 
-  router.patch('/channels/:id', async (ctx) => {
+  router.patch('/:id', async (ctx) => {
     const input = updateChannelSchema.parse(ctx.request.body ?? {});
     ctx.body = presentChannel(await updateChannel(app, idParam.parse(ctx.params.id), input));
   });
 
-  router.delete('/channels/:id', async (ctx) => {
+  router.delete('/:id', async (ctx) => {
     await deleteChannel(app, idParam.parse(ctx.params.id));
     ctx.status = 204;
   });
 
-  router.get('/channels/:id/stats', async (ctx) => {
+  router.get('/:id/stats', async (ctx) => {
     const id = idParam.parse(ctx.params.id);
     // A deleted channel answers 404 like everywhere else here; its leads still count, by channel,
     // in /api/admin/stats/channels.
