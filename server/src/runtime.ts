@@ -12,7 +12,8 @@ import { createJobWorkers, JobHandlers } from './jobs/job-worker';
 import { createLogger, Logger } from './logger';
 import { WecomClient } from './wecom/client';
 import { DatabaseTokenStore } from './wecom/token-store';
-import { eventHandlers, jobHandlers } from './handlers';
+import { eventHandlers } from './inbox/registry';
+import { jobHandlers } from './jobs/registry';
 import { noteExpiredWelcomes } from './channels/welcome-job';
 import { startScheduler, Scheduler } from './scheduler/scheduler';
 

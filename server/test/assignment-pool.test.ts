@@ -13,7 +13,7 @@ import { runTaskOnce } from '../src/scheduler/run-task-once';
 import { startScheduler } from '../src/scheduler/scheduler';
 import { pruneLeasesTask } from '../src/scheduler/prune-leases-task';
 import { SchedulerLease } from '../src/scheduler/scheduler-lease.entity';
-import type { ScheduledTask } from '../src/scheduled-tasks';
+import type { ScheduledTask } from '../src/scheduler/scheduled-task';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
 
 const HOUR = 3600_000;

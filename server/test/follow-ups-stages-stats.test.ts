@@ -7,7 +7,7 @@ import { Lead, LEAD_STAGES, LeadStage } from '../src/leads/lead.entity';
 import { ALLOWED_TRANSITIONS } from '../src/leads/stages/transitions';
 import { addTimelineEntry } from '../src/leads/timeline';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
-import { scheduledTasks } from '../src/scheduled-tasks';
+import { scheduledTasks } from '../src/scheduler/tasks';
 import { Harness, queuesSettled, startHarness } from './support/harness';
 
 /** Follow-ups, reminders, stage rules and the funnel / channel / rep / duration stats, over HTTP. */

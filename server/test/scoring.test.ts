@@ -6,7 +6,7 @@ import { computeScore, DAY_MS, ScoringActivity } from '../src/leads/scoring/comp
 import { rescoreAll, RescoreProgress } from '../src/leads/scoring/rescore-all';
 import { defaultScoringRules } from '../src/leads/scoring/rules';
 import { scoringRulesSchema } from '../src/leads/scoring/rules-schema';
-import { scheduledTasks } from '../src/scheduled-tasks';
+import { scheduledTasks } from '../src/scheduler/tasks';
 import { Harness, queuesSettled, startHarness } from './support/harness';
 
 const T0 = Date.UTC(2026, 2, 1, 2, 0, 0);

@@ -1,5 +1,5 @@
 import { In, LessThan } from 'typeorm';
-import type { ScheduledTask } from '../scheduled-tasks';
+import type { ScheduledTask } from '../scheduler/scheduled-task';
 import { RepSession } from './rep-session.entity';
 
 /**

@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../scheduled-tasks';
+import type { ScheduledTask } from '../scheduler/scheduled-task';
 
 /** Finished inbox events and jobs are kept this long (for support questions), then deleted. */
 export const QUEUE_RETENTION_MS = 30 * 24 * 3600 * 1000;

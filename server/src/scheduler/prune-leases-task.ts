@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../scheduled-tasks';
+import type { ScheduledTask } from './scheduled-task';
 import { pruneLeases } from './lease';
 
 export const LEASE_RETENTION_MS = 7 * 24 * 3600 * 1000;

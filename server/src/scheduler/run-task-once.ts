@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import type { ScheduledTask } from '../scheduled-tasks';
+import type { ScheduledTask } from './scheduled-task';
 import { acquireSlot } from './lease';
 
 export type SlotOutcome = 'ran' | 'skipped' | 'failed';

@@ -1,6 +1,6 @@
 import { createTask, type Logger as CronLogger, type RunCoordinator, type ScheduledTask as CronTask } from 'node-cron';
 import type { AppContext } from '../context';
-import { scheduledTasks, type ScheduledTask } from '../scheduled-tasks';
+import { scheduledTasks, type ScheduledTask } from './tasks';
 import { acquireSlot } from './lease';
 import { runLeasedTask } from './run-task-once';
 import { pruneLeasesTask } from './prune-leases-task';

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../context';
 import { isMysql } from '../../db/data-source';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
-import type { ScheduledTask } from '../../scheduled-tasks';
+import type { ScheduledTask } from '../../scheduler/scheduled-task';
 import { FollowUp } from '../follow-up.entity';
 import { serialized } from '../assignment/serialize';
 import { Lead } from '../lead.entity';

@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../../scheduled-tasks';
+import type { ScheduledTask } from '../../scheduler/scheduled-task';
 import { releaseOverdueLeads } from './release';
 
 /** Every minute: overdue leads go back to the public pool (once per slot across instances). */

@@ -1,4 +1,4 @@
-import type { ScheduledTask } from '../../scheduled-tasks';
+import type { ScheduledTask } from '../../scheduler/scheduled-task';
 import { DAY_MS } from './compute-score';
 import { rescoreAll } from './rescore-all';
 import { loadScoringRules } from './rules';
