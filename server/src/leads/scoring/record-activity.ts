@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
-import { LeadActivity } from '../lead-activity.entity';
+import { isMysql } from '../../db/data-source';
 
 export interface ActivityInput {
   leadId: number;
@@ -19,20 +19,23 @@ export interface ActivityInput {
  */
 export async function recordActivity(manager: EntityManager, input: ActivityInput): Promise<void> {
   const occurredAt = input.occurredAt ?? Date.now();
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(LeadActivity)
-    .values({
-      leadId: input.leadId,
-      kind: input.kind,
-      value: input.value ? String(input.value).slice(0, 255) : null,
-      data: (input.data ?? null) as never,
-      dedupKey: input.dedupKey ? input.dedupKey.slice(0, 191) : null,
+  const ignore = isMysql(manager.connection) ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+  // Plain SQL for the row count: an activity already recorded (same dedup key, e.g. the same
+  // import re-run) changes nothing, so it must not queue a re-score either.
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  const result = await runner.query(
+    `${ignore} INTO lead_activity (lead_id, kind, value, data, dedup_key, occurred_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    [
+      input.leadId,
+      input.kind,
+      input.value ? String(input.value).slice(0, 255) : null,
+      JSON.stringify(input.data ?? null),
+      input.dedupKey ? input.dedupKey.slice(0, 191) : null,
       occurredAt,
-    })
-    .orIgnore()
-    .execute();
+    ],
+    true,
+  ).finally(() => (runner === manager.queryRunner ? undefined : runner.release()));
+  if (result.affected === 0) return;
   await requestRescore(manager, input.leadId, input.dedupKey ?? `${input.kind}:${occurredAt}`);
 }
 
