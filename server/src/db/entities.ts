@@ -16,6 +16,7 @@ import { SchedulerLease } from '../scheduler/scheduler-lease.entity';
 import { Setting } from '../settings/setting.entity';
 import { FormSubmission, FormRateLimit, LeadMerge } from '../capture/form-submission.entity';
 import { RepSession } from '../auth/rep-session.entity';
+import { DomainEventRow } from '../events/domain-event.entity';
 
 export const entities = [
   InboxEvent,
@@ -41,4 +42,5 @@ export const entities = [
   FormRateLimit,
   LeadMerge,
   RepSession,
+  DomainEventRow,
 ];

@@ -5,6 +5,8 @@ import { notifyRepJob } from '../leads/jobs/notify-rep-job';
 import { assignLeadJob } from '../leads/assignment/assign-lead-job';
 import { rescoreLeadJob } from '../leads/scoring/rescore-job';
 import { deferredTimelineJob } from '../leads/jobs/record-on-lead';
+import { runSubscriberJob } from '../events/subscriber-job';
+import { SUBSCRIBER_JOB_KIND } from '../events/publish';
 
 /** What runs for each side-effect job kind: the index a reader starts from. */
 export const jobHandlers: JobHandlers = {
@@ -14,4 +16,6 @@ export const jobHandlers: JobHandlers = {
   'lead.assign': assignLeadJob,
   'lead.rescore': rescoreLeadJob,
   'timeline.deferred': deferredTimelineJob,
+  // Every subscriber of a domain event (events/registry.ts) runs as a job of this kind.
+  [SUBSCRIBER_JOB_KIND]: runSubscriberJob,
 };

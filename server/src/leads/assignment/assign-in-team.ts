@@ -1,14 +1,12 @@
 import type { AppContext } from '../../context';
 import { Team, TeamMember } from '../../teams/team.entity';
 import { Lead } from '../lead.entity';
-import { LeadAssignment } from '../lead-assignment.entity';
-import { addTimelineEntry } from '../timeline';
+import { changeOwner } from '../ownership/change-owner';
 import { loadPoolSettings, followUpHoursFor } from '../pool/pool-settings';
 import { putInPool } from '../pool/put-in-pool';
 import { activeLeadCounts } from './active-leads';
 import { capCheckTransaction, lockReps } from './lock-reps';
 import { lockTeamMembers } from './lock-team';
-import { leadLabel, queueRepNotice } from './notices';
 import { serialized } from './serialize';
 
 export type TeamAssignment =
@@ -57,40 +55,30 @@ export function assignWithinTeam(
           : !eligible.length
             ? `${via}，团队中除退回人外没有其他成员`
             : `${via}，团队成员的在跟进线索均已达上限（${team.maxActiveLeads} 条）`;
-        const moved = await putInPool(manager, { leadId, teamId: team.id, reason: why, dedupKey: `${key}:pooled`, now });
+        const moved = await putInPool(manager, { lead, teamId: team.id, reason: why, dedupKey: `${key}:pooled`, now });
         return moved ? { kind: 'pooled', reason: why } : { kind: 'skipped' };
       }
 
-      const taken = await manager
-        .createQueryBuilder()
-        .update(Lead)
-        .set({ ownerUserId: pick.userId, teamId: team.id, assignedAt: now, inPool: false, poolSince: null, updatedAt: now })
-        .where('id = :id AND owner_user_id IS NULL AND in_pool = 0 AND merged_into_id IS NULL', { id: leadId })
-        .execute();
-      if (!taken.affected) return { kind: 'skipped' };
+      const reason = `${via}，轮询分配给 ${pick.userId}`;
+      const settings = await loadPoolSettings(manager);
+      const hours = followUpHoursFor(settings, { channelId: lead.channelId, teamId: team.id }, new Map([[team.id, team]]));
+      const taken = await changeOwner(manager, {
+        leadId,
+        leadName: lead.name,
+        kind: 'assigned',
+        expect: { ownerUserId: null, inPool: false },
+        to: { ownerUserId: pick.userId, inPool: false, teamId: team.id },
+        fromUserId: null,
+        reason,
+        timeline: { kind: 'lead.assigned', summary: `自动分配：${reason}`, data: { userId: pick.userId, teamId: team.id } },
+        key: `${key}:assigned`,
+        followUpHours: hours,
+        at: now,
+      });
+      if (!taken) return { kind: 'skipped' };
       // Strictly after every member's stamp: two assignments in one millisecond still rotate.
       const latest = Math.max(0, ...members.map((m) => m.lastAssignedAt ?? 0));
       await manager.update(TeamMember, { id: pick.id }, { lastAssignedAt: Math.max(now, latest + 1) });
-
-      const reason = `${via}，轮询分配给 ${pick.userId}`;
-      await manager.insert(LeadAssignment, { leadId, kind: 'assigned', fromUserId: null, toUserId: pick.userId, teamId: team.id, reason: reason.slice(0, 255), createdAt: now });
-      await addTimelineEntry(manager, {
-        leadId,
-        kind: 'lead.assigned',
-        summary: `自动分配：${reason}`,
-        data: { userId: pick.userId, teamId: team.id },
-        dedupKey: `${key}:assigned`,
-        occurredAt: now,
-      });
-      const settings = await loadPoolSettings(manager);
-      const hours = followUpHoursFor(settings, { channelId: lead.channelId, teamId: team.id }, new Map([[team.id, team]]));
-      await queueRepNotice(manager, {
-        leadId,
-        userId: pick.userId,
-        content: `【新线索分配】线索 ${leadLabel(lead)} 已分配给您（${reason}）。请在 ${hours} 小时内跟进，超时未跟进将释放到公海。`,
-        timelineSummary: `已通知 ${pick.userId}：新分配的线索`,
-        dedupKey: `${key}:notice`,
-      });
       return { kind: 'assigned', userId: pick.userId, reason };
     }),
   );

@@ -4,7 +4,7 @@ import { ensureCorpTags } from '../../tags/corp-tags';
 import { LeadTag } from '../lead-tag.entity';
 import { addTimelineEntry } from '../timeline';
 
-interface MarkTagPayload {
+export interface MarkTagPayload {
   leadId: number;
   userId: string;
   externalUserId: string;
@@ -14,15 +14,14 @@ interface MarkTagPayload {
 }
 
 /**
- * Job `mark_tag`: applies corp tags to the customer in WeCom, then records them on the lead.
- * mark_tag is idempotent in WeCom (adding a tag already there changes nothing), so a retry after
- * a failure or a crash cannot double anything.
+ * Applies corp tags to the customer in WeCom, then records them on the lead (timeline entry keyed
+ * by `dedupKey`). mark_tag is idempotent in WeCom (adding a tag already there changes nothing), so
+ * a retry after a failure or a crash cannot double anything.
  */
-export async function markTagJob(job: Job, ctx: AppContext) {
-  const payload = job.payload as unknown as MarkTagPayload;
+export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKey: string): Promise<'done' | 'skipped'> {
   const ids = await ensureCorpTags(ctx, payload.tagNames);
   const tagIds = [...ids.values()];
-  if (tagIds.length === 0) return 'skipped' as const;
+  if (tagIds.length === 0) return 'skipped';
   await ctx.wecom.contact.post('externalcontact/mark_tag', {
     userid: payload.userId,
     external_userid: payload.externalUserId,
@@ -42,8 +41,13 @@ export async function markTagJob(job: Job, ctx: AppContext) {
       kind: 'tags.marked',
       summary: `已打标签：${[...ids.keys()].join('、')}`,
       data: { tags: [...ids.keys()], userId: payload.userId },
-      dedupKey: `job:${job.id}:tags`,
+      dedupKey,
     });
   });
-  return 'done' as const;
+  return 'done';
+}
+
+/** Job `mark_tag`: tags queued directly (jobs queued before domain events, or by other callers). */
+export function markTagJob(job: Job, ctx: AppContext) {
+  return markTags(ctx, job.payload as unknown as MarkTagPayload, `job:${job.id}:tags`);
 }

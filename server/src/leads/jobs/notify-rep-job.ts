@@ -3,7 +3,7 @@ import type { Job } from '../../jobs/job.entity';
 import { addTimelineEntry } from '../timeline';
 import { maskPhoneNumbersInText } from '../../privacy/phone-numbers';
 
-interface NotifyPayload {
+export interface NotifyPayload {
   leadId: number;
   userId: string;
   content: string;
@@ -11,26 +11,31 @@ interface NotifyPayload {
 }
 
 /**
- * Job `notify_rep`: an app message (message/send) to one rep. WeCom's duplicate check drops an
- * identical message within the interval, so a retry after a lost reply does not notify twice.
+ * An app message (message/send) to one rep, then the `owner.notified` timeline entry keyed by
+ * `dedupKey`. WeCom's duplicate check drops an identical message within the interval, so a retry
+ * after a lost reply does not notify twice.
  */
-export async function notifyRepJob(job: Job, ctx: AppContext) {
-  const payload = job.payload as unknown as NotifyPayload;
+export async function sendRepNotice(ctx: AppContext, notice: NotifyPayload, dedupKey: string): Promise<void> {
   await ctx.wecom.agent.post('message/send', {
-    touser: payload.userId,
+    touser: notice.userId,
     msgtype: 'text',
     agentid: ctx.config.wecom.agentId,
     // A notice shows on a phone's lock screen: numbers in a lead's name or company stay masked.
-    text: { content: maskPhoneNumbersInText(payload.content) },
+    text: { content: maskPhoneNumbersInText(notice.content) },
     enable_duplicate_check: 1,
     duplicate_check_interval: 1800,
   }, { retryOnNetworkError: true });
   await addTimelineEntry(ctx.dataSource.manager, {
-    leadId: payload.leadId,
+    leadId: notice.leadId,
     kind: 'owner.notified',
-    summary: payload.timelineSummary,
-    data: { userId: payload.userId },
-    dedupKey: `job:${job.id}:notified`,
+    summary: notice.timelineSummary,
+    data: { userId: notice.userId },
+    dedupKey,
   });
+}
+
+/** Job `notify_rep`: one notice, queued by whoever has something to tell a rep. */
+export async function notifyRepJob(job: Job, ctx: AppContext) {
+  await sendRepNotice(ctx, job.payload as unknown as NotifyPayload, `job:${job.id}:notified`);
   return 'done' as const;
 }

@@ -1,9 +1,8 @@
 import type { AppContext } from '../../context';
 import { HttpError, notFound } from '../../http/errors';
 import { Lead } from '../lead.entity';
-import { LeadAssignment } from '../lead-assignment.entity';
 import { tagNamesOf } from '../lead-tags';
-import { addTimelineEntry } from '../timeline';
+import { changeOwner } from '../ownership/change-owner';
 import { capCheckTransaction, lockReps } from '../assignment/lock-reps';
 import { formatCst } from '../follow-ups/labels';
 import { claimAllowance, reclaimBlockedUntil } from './claim-limits';
@@ -54,30 +53,19 @@ export async function claimFromPool(ctx: AppContext, userId: string, leadId: num
         held: allowance.held,
       });
     }
-    const claimed = await m
-      .createQueryBuilder()
-      .update(Lead)
-      .set({ ownerUserId: userId, inPool: false, poolSince: null, assignedAt: now, teamId: allowance.teamId ?? lead.teamId, updatedAt: now })
-      .where('id = :id AND in_pool = 1 AND owner_user_id IS NULL', { id: leadId })
-      .execute();
-    if (claimed.affected !== 1) return 'lost';
-    const inserted = await m.insert(LeadAssignment, {
+    const teamId = allowance.teamId ?? lead.teamId;
+    const claimed = await changeOwner(m, {
       leadId,
+      leadName: lead.name,
       kind: 'claimed',
+      expect: { ownerUserId: null, inPool: true },
+      to: { ownerUserId: userId, inPool: false, teamId },
       fromUserId: null,
-      toUserId: userId,
-      teamId: allowance.teamId ?? lead.teamId,
       reason: '从公海认领',
-      createdAt: now,
+      timeline: { kind: 'pool.claimed', summary: `${userId} 从公海认领了该线索`, data: { userId } },
+      at: now,
     });
-    await addTimelineEntry(m, {
-      leadId,
-      kind: 'pool.claimed',
-      summary: `${userId} 从公海认领了该线索`,
-      data: { userId },
-      dedupKey: `claim:${inserted.identifiers[0].id}`,
-      occurredAt: now,
-    });
+    if (!claimed) return 'lost';
     return 'won';
   });
   if (outcome instanceof HttpError) throw outcome;

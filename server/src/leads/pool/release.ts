@@ -1,9 +1,7 @@
 import type { AppContext } from '../../context';
 import { Team } from '../../teams/team.entity';
 import { Lead } from '../lead.entity';
-import { LeadAssignment } from '../lead-assignment.entity';
-import { addTimelineEntry } from '../timeline';
-import { leadLabel, queueRepNotice } from '../assignment/notices';
+import { changeOwner } from '../ownership/change-owner';
 import { followUpHoursFor, loadPoolSettings } from './pool-settings';
 
 const BATCH = 500;
@@ -59,31 +57,19 @@ async function releaseOne(ctx: AppContext, lead: Candidate, hours: number, now: 
   return ctx.dataSource.transaction(async (manager) => {
     // Re-checked in the UPDATE itself: a follow-up, a reassignment or another instance's
     // release that got there first leaves zero rows and we do nothing.
-    const moved = await manager
-      .createQueryBuilder()
-      .update(Lead)
-      .set({ ownerUserId: null, inPool: true, poolSince: now, updatedAt: now })
-      .where(`id = :id AND owner_user_id = :owner AND assigned_at = :assignedAt AND ${OVERDUE_SQL}`, { id: lead.id, owner, assignedAt: lead.assignedAt })
-      .execute();
-    if (!moved.affected) return false;
-    const reason = `超过 ${hours} 小时未跟进，释放到公海`;
-    await manager.insert(LeadAssignment, { leadId: lead.id, kind: 'released', fromUserId: owner, toUserId: null, teamId: lead.teamId, reason, createdAt: now });
-    const key = `release:${lead.id}:${lead.assignedAt}`;
-    await addTimelineEntry(manager, {
+    return changeOwner(manager, {
       leadId: lead.id,
-      kind: 'pool.released',
-      summary: `${owner} 超过 ${hours} 小时未跟进，线索已释放到公海`,
-      data: { fromUserId: owner, hours },
-      dedupKey: key,
-      occurredAt: now,
+      leadName: lead.name,
+      kind: 'released',
+      expect: { ownerUserId: owner, sql: `assigned_at = :assignedAt AND ${OVERDUE_SQL}`, params: { assignedAt: lead.assignedAt } },
+      to: { ownerUserId: null, inPool: true },
+      fromUserId: owner,
+      historyTeamId: lead.teamId,
+      reason: `超过 ${hours} 小时未跟进，释放到公海`,
+      timeline: { kind: 'pool.released', summary: `${owner} 超过 ${hours} 小时未跟进，线索已释放到公海`, data: { fromUserId: owner, hours } },
+      key: `release:${lead.id}:${lead.assignedAt}`,
+      followUpHours: hours,
+      at: now,
     });
-    await queueRepNotice(manager, {
-      leadId: lead.id,
-      userId: owner,
-      content: `【线索释放】线索 ${leadLabel({ id: lead.id, name: lead.name })} 超过 ${hours} 小时未跟进，已释放到公海，其他同事可以认领。客户仍是您的企业微信好友，仅线索归属已变更。`,
-      timelineSummary: `已通知 ${owner}：线索已释放到公海`,
-      dedupKey: `${key}:notice`,
-    });
-    return true;
   });
 }

@@ -1,0 +1,16 @@
+import type { SubscriberRegistry } from './types';
+import { tagWithChannelTags } from '../channels/subscribers/tag-with-channel-tags';
+import { notifyRepOfNewCustomer } from '../leads/subscribers/notify-rep-of-new-customer';
+import { assignCapturedLead, reassignReturnedLead } from '../leads/assignment/subscribers/assign-ownerless-lead';
+import { notifyRepsOfOwnershipChange } from '../leads/subscribers/notify-reps-of-ownership-change';
+
+/**
+ * Who reacts to which domain event: the index a reader starts from. A new reaction is one file
+ * (a Subscriber) and one line here; the code that publishes the event does not change.
+ */
+export const subscribers: SubscriberRegistry = {
+  'lead.captured': [tagWithChannelTags, notifyRepOfNewCustomer, assignCapturedLead],
+  'lead.owner_changed': [notifyRepsOfOwnershipChange, reassignReturnedLead],
+  'lead.stage_changed': [],
+  'lead.converted': [],
+};

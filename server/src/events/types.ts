@@ -1,0 +1,85 @@
+import type { FinalStatus } from '../queue/queue-worker';
+import type { AppContext } from '../context';
+import type { Job } from '../jobs/job.entity';
+
+/** How a lead came to us; the same words as `lead.source`. */
+export type CaptureSource = 'wecom' | 'group' | 'form' | 'import';
+
+/** The ways a lead changes hands (also `lead_assignment.kind`). */
+export type OwnershipChangeKind = 'added' | 'assigned' | 'claimed' | 'reassigned' | 'returned' | 'released' | 'pooled';
+
+/** Every domain event by name, with its payload. A payload holds facts, never instructions. */
+export interface DomainEventPayloads {
+  /** A capture path (WeCom add, group join, web form, import, …) found or created a lead. */
+  'lead.captured': {
+    leadId: number;
+    leadName: string;
+    created: boolean;
+    source: CaptureSource;
+    /** The owner after capture (the rep a customer added), or null: assignment decides. */
+    ownerUserId: string | null;
+    /** WeCom add: the rep added, the customer's external_userid, and the channel it came by. */
+    userId?: string;
+    externalUserId?: string;
+    channelId?: number | null;
+    channelName?: string | null;
+    /** Corp tags the channel puts on every customer it brings. */
+    channelTags?: string[];
+    /** What the capture is keyed by (inbox event, form submission, import row). */
+    cause: string;
+  };
+  /** A lead got a new owner, lost its owner, or went into the pool. */
+  'lead.owner_changed': {
+    leadId: number;
+    leadName: string;
+    kind: OwnershipChangeKind;
+    fromUserId: string | null;
+    toUserId: string | null;
+    teamId: number | null;
+    inPool: boolean;
+    /** As recorded in the ownership history. */
+    reason: string;
+    /** The manager's or rep's own words, when they gave any (a reassignment's reason). */
+    note?: string;
+    /** The follow-up deadline that applies to the new owner, or that the former owner missed. */
+    followUpHours?: number;
+  };
+  /** A lead moved between stages (new → contacted → … → won / lost). */
+  'lead.stage_changed': {
+    leadId: number;
+    from: string;
+    to: string;
+    /** A rep's userid, or 'admin' / 'system'. */
+    by: string;
+    reason: string | null;
+  };
+  /** A lead became a customer (stage won). */
+  'lead.converted': { leadId: number; by: string };
+}
+
+export type DomainEventName = keyof DomainEventPayloads;
+
+export interface DomainEvent<N extends DomainEventName = DomainEventName> {
+  name: N;
+  /** Unique per fact, e.g. `lead.captured:inbox:123`: publishing it again is a no-op. */
+  key: string;
+  payload: DomainEventPayloads[N];
+  occurredAt: number;
+}
+
+/**
+ * Something that happens because of a domain event: one file each, listed in events/registry.ts.
+ * It runs once per event (as a job: retried with backoff, dead-lettered with its error), so it
+ * must be idempotent, as every job is.
+ */
+export interface Subscriber<N extends DomainEventName = DomainEventName> {
+  /** Unique and stable: part of the job's dedup key. */
+  name: string;
+  /** Job priority (jobs/enqueue.ts PRIORITY); lower runs first. */
+  priority: number;
+  /** Whether this event concerns the subscriber at all; no job is written when it does not. */
+  wants?(payload: DomainEventPayloads[N]): boolean;
+  handle(event: DomainEvent<N>, ctx: AppContext, job: Job): Promise<FinalStatus>;
+}
+
+export type SubscriberRegistry = { [N in DomainEventName]: Array<Subscriber<N>> };
