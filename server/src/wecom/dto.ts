@@ -1,0 +1,139 @@
+/**
+ * WeCom reply shapes (wecom-reference.md §4), declared once for the client (contact-api.ts) and
+ * the simulator. Fields WeCom may leave out are optional here, because the client has to read
+ * real replies defensively; the simulator's stored records narrow the ones it always fills in
+ * (see simulator/stores/*), so both sides agree on every field's name and type.
+ */
+
+/** `external_contact` of externalcontact/get. */
+export interface ExternalContact {
+  external_userid: string;
+  name?: string;
+  avatar?: string;
+  /** 1 WeChat user, 2 WeCom user. */
+  type?: number;
+  /** 0 unknown, 1 male, 2 female. */
+  gender?: number;
+  /** Only when the corp has a WeChat developer id bound. */
+  unionid?: string;
+  position?: string;
+  corp_name?: string;
+  corp_full_name?: string;
+}
+
+/** One entry of `follow_user[].tags`. */
+export interface FollowUserTag {
+  group_name?: string;
+  tag_name: string;
+  /** Absent for personal tags (type 2). */
+  tag_id?: string;
+  /** 1 corp tag, 2 personal tag, 3 rule-group tag. */
+  type: number;
+}
+
+/** One member's relation with the customer: `follow_user[]` of externalcontact/get. */
+export interface FollowUser {
+  userid: string;
+  remark?: string;
+  description?: string;
+  createtime?: number;
+  remark_corp_name?: string;
+  remark_mobiles?: string[];
+  /** How the customer was added (1 QR code, 2 phone search, …; wecom-reference.md §4). */
+  add_way?: number;
+  oper_userid?: string;
+  /** The 「联系我」 way's state the customer came through: Xiansuo's channel key. */
+  state?: string;
+  tags?: FollowUserTag[];
+}
+
+/** Reply of externalcontact/get. */
+export interface ContactDetails {
+  external_contact: ExternalContact;
+  follow_user: FollowUser[];
+}
+
+/** One entry of `group_chat.member_list[]` (wecom-reference.md §4.5). */
+export interface GroupChatMember {
+  userid: string;
+  /** 1 corp member, 2 external contact. */
+  type: number;
+  unionid?: string;
+  join_time?: number;
+  /** 1 invited directly, 2 invitation link, 3 group QR code. */
+  join_scene?: number;
+  invitor?: { userid?: string };
+  group_nickname?: string;
+  /** Only with need_name=1. */
+  name?: string;
+  /** The 「加入群聊」 way's state the member joined through. */
+  state?: string;
+}
+
+/** `group_chat` of externalcontact/groupchat/get. */
+export interface GroupChat {
+  chat_id: string;
+  name?: string;
+  owner?: string;
+  create_time?: number;
+  notice?: string;
+  member_version?: string;
+  member_list?: GroupChatMember[];
+  admin_list?: { userid: string }[];
+}
+
+/** Reply of externalcontact/groupchat/get. */
+export interface GroupChatDetails {
+  group_chat: GroupChat;
+}
+
+/** One tag of `tag_group[].tag` (get_corp_tag_list, add_corp_tag). */
+export interface CorpTag {
+  id: string;
+  name: string;
+  create_time?: number;
+  /** Larger first, [0, 2^32). */
+  order?: number;
+  deleted?: boolean;
+}
+
+/** One entry of `tag_group[]`. */
+export interface TagGroup {
+  group_id: string;
+  group_name: string;
+  create_time?: number;
+  order?: number;
+  deleted?: boolean;
+  tag?: CorpTag[];
+}
+
+/** `contact_way` of get_contact_way (wecom-reference.md §4.1). */
+export interface ContactWay {
+  config_id: string;
+  /** 1 single member, 2 several members. */
+  type: number;
+  /** 1 mini-program button, 2 QR code. */
+  scene: number;
+  style?: number;
+  remark?: string;
+  skip_verify?: boolean;
+  state?: string;
+  user?: string[];
+  party?: number[];
+  is_temp?: boolean;
+  expires_in?: number;
+  chat_expires_in?: number;
+  unionid?: string;
+  /** Only for scene 2. */
+  qr_code?: string;
+}
+
+/** One entry of get_groupmsg_send_result's `send_list[]` (wecom-reference.md §4.4). */
+export interface GroupMsgSendResult {
+  external_userid?: string;
+  chat_id?: string;
+  userid: string;
+  /** 0 unsent, 1 sent, 2 not a friend (any more), 3 already received another group message. */
+  status: number;
+  send_time?: number;
+}
