@@ -3,7 +3,8 @@ import { CallbackCrypto } from '../crypto';
 import { CallbackFields, renderCallbackXml } from './callback-xml';
 import { newChatId, newExternalUserId, newWelcomeCode } from './ids';
 import type { WecomSimulator } from './server';
-import type { ExternalContact, NewGroupMember } from './state';
+import type { ExternalContact } from '../dto';
+import type { NewGroupMember } from './stores/groups';
 
 /**
  * Plays WeCom's side of the callback channel (wecom-reference.md §1.3, §2): builds event XML,

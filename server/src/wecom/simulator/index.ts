@@ -7,24 +7,15 @@ export type { WecomSimulatorOptions } from './server';
 export { WecomDriver } from './driver';
 export type { WecomDriverOptions, PostOptions, CallbackResult, DeliveryAttempt, SealedCallback } from './driver';
 export { SimulatorState } from './state';
-export type {
-  AppMessage,
-  ContactWay,
-  CorpTag,
-  ExternalContact,
-  FollowTag,
-  FollowUser,
-  GroupChat,
-  GroupMember,
-  LoginCode,
-  Member,
-  MessageTemplate,
-  NewGroupMember,
-  SendResult,
-  TagGroup,
-  WelcomeCode,
-  WelcomeMessage,
-} from './state';
+// The simulator's records: WeCom's reply shapes (../dto.ts) with the fields it always fills required.
+export type { Member, SimExternalContact, SimFollowUser, SimFollowUserTag } from './stores/contacts';
+export type { SimContactWay } from './stores/contact-ways';
+export type { SimCorpTag, SimTagGroup } from './stores/tags';
+export type { MemberVersions, NewGroupMember, SimGroupChat, SimGroupMember } from './stores/groups';
+export type { WelcomeCode, WelcomeMessage } from './stores/welcome';
+export type { MessageTemplate, SendResult } from './stores/templates';
+export type { AppMessage } from './stores/messages';
+export type { LoginCode } from './stores/miniprogram';
 export { Faults } from './faults';
 export type { FaultSpec } from './faults';
 export type { CallRecord } from './call-log';

@@ -1,6 +1,7 @@
 import { ApiError, Errcode, invalidParameter } from '../errors';
 import { newConfigId } from '../ids';
-import type { ContactWay, SimulatorState } from '../state';
+import type { SimulatorState } from '../state';
+import type { SimContactWay as ContactWay } from '../stores/contact-ways';
 import { optionalBool, optionalInt, optionalString, requiredString, requireMember, stringArray } from './params';
 import type { Routes } from './route';
 

@@ -1,6 +1,6 @@
 import { ApiError, Errcode, invalidParameter } from '../errors';
 import { newMsgId } from '../ids';
-import type { SendResult } from '../state';
+import type { SendResult } from '../stores/templates';
 import { messageContent, optionalInt, optionalString, requiredString, requireMember, stringArray } from './params';
 import type { Routes } from './route';
 
