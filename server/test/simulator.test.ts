@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { CallbackCrypto } from '../src/wecom/crypto';
 import { parseCallback, parseEnvelope } from '../src/wecom/events';
-import { WecomDriver, WecomSimulator } from '../src/wecom/simulator';
+import { WECOM_FREQUENCY_LIMITS, WecomDriver, WecomSimulator } from '../src/wecom/simulator';
 
 const CORP = 'wwsimcorp0000001';
 const SECRET = 'contact-secret';
@@ -129,6 +129,108 @@ describe('call record', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('frequency limits (wecom-reference.md §8)', () => {
+  it('defaults to the published per-API limits: 10,000/min and 150,000/h per corp, 20,000/min and 600,000/h per IP', () => {
+    expect(sim.frequency.limits.map(({ scope, limit, windowMs, blockMs }) => ({ scope, limit, windowMs, blockMs }))).toEqual([
+      { scope: 'corp', limit: 10_000, windowMs: 60_000, blockMs: 60_000 },
+      { scope: 'corp', limit: 150_000, windowMs: 3_600_000, blockMs: 3_600_000 },
+      { scope: 'ip', limit: 20_000, windowMs: 60_000, blockMs: 60_000 },
+      { scope: 'ip', limit: 600_000, windowMs: 3_600_000, blockMs: 3_600_000 },
+    ]);
+    expect(WECOM_FREQUENCY_LIMITS).toHaveLength(4);
+  });
+
+  describe('with a small configured limit', () => {
+    let limited: WecomSimulator;
+    let token: string;
+    const list = async () => {
+      const response = await fetch(`${limited.baseUrl}/cgi-bin/externalcontact/get_follow_user_list?access_token=${token}`);
+      return ((await response.json()) as Json).errcode as number;
+    };
+
+    beforeEach(async () => {
+      limited = await WecomSimulator.start({
+        corpId: CORP,
+        secrets: [SECRET],
+        now,
+        members: [{ userid: 'zhangsan' }],
+        frequencyLimits: [{ name: 'corp 3/s', scope: 'corp', limit: 3, windowMs: 1000, blockMs: 5000 }],
+      });
+      const reply = await fetch(`${limited.baseUrl}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`);
+      token = ((await reply.json()) as Json).access_token as string;
+    });
+
+    afterEach(async () => {
+      await limited.close();
+    });
+
+    it('answers 45009 past the limit and keeps the API blocked for the block time', async () => {
+      expect([await list(), await list(), await list(), await list()]).toEqual([0, 0, 0, 45009]);
+      // The window has passed, but the block (5 s) has not: still refused, and refusals do not extend it.
+      advance(2);
+      expect(await list()).toBe(45009);
+      advance(3);
+      expect(await list()).toBe(0);
+    });
+
+    it('windows slide: a call counts for exactly the window after it arrived', async () => {
+      expect(await list()).toBe(0);
+      advance(0.5);
+      expect([await list(), await list()]).toEqual([0, 0]);
+      // 1000 ms after the first call it has left the window: room for exactly one more.
+      advance(0.5);
+      expect([await list(), await list()]).toEqual([0, 45009]);
+    });
+
+    it('counts each API separately, gettoken included, and leaves message/send out (§8: app messages have their own limits)', async () => {
+      expect([await list(), await list(), await list()]).toEqual([0, 0, 0]);
+      const tagList = await fetch(`${limited.baseUrl}/cgi-bin/externalcontact/get_corp_tag_list?access_token=${token}`, { method: 'POST', body: '{}' });
+      expect(((await tagList.json()) as Json).errcode).toBe(0);
+      const send = () =>
+        fetch(`${limited.baseUrl}/cgi-bin/message/send?access_token=${token}`, {
+          method: 'POST',
+          body: JSON.stringify({ touser: 'zhangsan', msgtype: 'text', agentid: 1000002, text: { content: 'hi' } }),
+        }).then(async (r) => ((await r.json()) as Json).errcode);
+      expect([await send(), await send(), await send(), await send(), await send()]).toEqual([0, 0, 0, 0, 0]);
+      const gettoken = () => fetch(`${limited.baseUrl}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`).then(async (r) => ((await r.json()) as Json).errcode);
+      // One gettoken was made in beforeEach.
+      expect([await gettoken(), await gettoken(), await gettoken()]).toEqual([0, 0, 45009]);
+    });
+
+    it('records which limit answered, and counts 45009 answers beyond the bounded call record', async () => {
+      for (let i = 0; i < 5; i++) await list();
+      const path = 'externalcontact/get_follow_user_list';
+      expect(limited.callsTo(path).map((c) => c.limitedBy ?? null)).toEqual([null, null, null, 'corp 3/s', 'corp 3/s']);
+      expect(limited.callsTo(path)[3]).toMatchObject({ errcode: 45009, errmsg: 'api freq out of limit (corp 3/s)' });
+      limited.faults.inject({ path: 'gettoken', errcode: 45009 });
+      await fetch(`${limited.baseUrl}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`);
+      expect(limited.answered(45009)).toBe(3);
+      expect(limited.answered(45009, path)).toBe(2);
+      expect(limited.answeredByPath(45009)).toEqual({ [path]: 2, gettoken: 1 });
+      expect(limited.answered(0)).toBe(4);
+      limited.resetCalls();
+      expect(limited.answered(45009)).toBe(0);
+    });
+
+    it('applies per-IP limits too', async () => {
+      await limited.close();
+      limited = await WecomSimulator.start({
+        corpId: CORP,
+        secrets: [SECRET],
+        now,
+        frequencyLimits: [
+          { scope: 'corp', limit: 5, windowMs: 1000, blockMs: 1000 },
+          { scope: 'ip', limit: 2, windowMs: 1000, blockMs: 1000 },
+        ],
+      });
+      const reply = await fetch(`${limited.baseUrl}/cgi-bin/gettoken?corpid=${CORP}&corpsecret=${SECRET}`);
+      token = ((await reply.json()) as Json).access_token as string;
+      expect([await list(), await list(), await list()]).toEqual([0, 0, 45009]);
+      expect(limited.callsTo('externalcontact/get_follow_user_list')[2].limitedBy).toBe('ip 2/1s');
+    });
   });
 });
 

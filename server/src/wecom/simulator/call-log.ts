@@ -11,6 +11,8 @@ export interface CallRecord {
   /** null when the connection was dropped by a fault. */
   errcode: number | null;
   errmsg?: string;
+  /** Set when a frequency limit answered 45009: the rule's name (see frequency-limits.ts). */
+  limitedBy?: string;
   /** Clock time (ms) when the call arrived. */
   at: number;
 }
@@ -25,6 +27,8 @@ export function redactQuery(query: Record<string, string>): Record<string, strin
 
 export class CallLog {
   private readonly log: BoundedLog<CallRecord>;
+  /** errcode → path → answers; kept apart from the bounded log so long runs still count every one. */
+  private readonly answers = new Map<number, Map<string, number>>();
 
   constructor(max: number) {
     this.log = new BoundedLog(max);
@@ -32,6 +36,25 @@ export class CallLog {
 
   record(call: CallRecord): void {
     this.log.push(call);
+    if (call.errcode === null) return;
+    let byPath = this.answers.get(call.errcode);
+    if (!byPath) this.answers.set(call.errcode, (byPath = new Map()));
+    byPath.set(call.path, (byPath.get(call.path) ?? 0) + 1);
+  }
+
+  /** How many calls (to `path`, or to any API) were answered with `errcode`. */
+  answered(errcode: number, path?: string): number {
+    const byPath = this.answers.get(errcode);
+    if (!byPath) return 0;
+    if (path !== undefined) return byPath.get(path) ?? 0;
+    let total = 0;
+    for (const n of byPath.values()) total += n;
+    return total;
+  }
+
+  /** Per path, how many calls were answered with `errcode`. */
+  answeredByPath(errcode: number): Record<string, number> {
+    return Object.fromEntries(this.answers.get(errcode) ?? []);
   }
 
   get all(): readonly CallRecord[] {
@@ -48,5 +71,6 @@ export class CallLog {
 
   clear(): void {
     this.log.clear();
+    this.answers.clear();
   }
 }

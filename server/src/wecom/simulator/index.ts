@@ -18,6 +18,8 @@ export type { AppMessage } from './stores/messages';
 export type { LoginCode } from './stores/miniprogram';
 export { Faults } from './faults';
 export type { FaultSpec } from './faults';
+export { FrequencyLimiter, WECOM_FREQUENCY_LIMITS } from './frequency-limits';
+export type { FrequencyLimit } from './frequency-limits';
 export type { CallRecord } from './call-log';
 export { ApiError, Errcode } from './errors';
 export { renderCallbackXml } from './callback-xml';

@@ -13,6 +13,7 @@ import { welcomeRoutes } from './api/welcome';
 import { CallLog, CallRecord, redactQuery } from './call-log';
 import { ApiError, Errcode } from './errors';
 import { Faults } from './faults';
+import { FrequencyLimit, FrequencyLimiter, WECOM_FREQUENCY_LIMITS } from './frequency-limits';
 import { SimulatorState } from './state';
 import { TokenIssuer } from './tokens';
 
@@ -31,6 +32,12 @@ export interface WecomSimulatorOptions {
   maxCallRecords?: number;
   /** Members to register up front. */
   members?: { userid: string; name?: string }[];
+  /**
+   * WeCom's per-API frequency limits, answered with 45009 (wecom-reference.md §8). Default: the
+   * published ones (10,000/min and 150,000/h per corp, 20,000/min and 600,000/h per IP); tests
+   * pass small ones, `[]` turns them off. Counted on the simulator's clock (`now`).
+   */
+  frequencyLimits?: readonly FrequencyLimit[];
 }
 
 const ROUTES: Routes = {
@@ -80,6 +87,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class WecomSimulator {
   readonly state: SimulatorState;
   readonly faults: Faults;
+  readonly frequency: FrequencyLimiter;
   readonly corpId: string;
   readonly agentId: number;
   readonly now: () => number;
@@ -96,6 +104,7 @@ export class WecomSimulator {
     const maxRecords = options.maxCallRecords ?? 200_000;
     this.state = new SimulatorState(options.corpId, this.now, maxRecords);
     this.faults = new Faults(this.now);
+    this.frequency = new FrequencyLimiter(options.frequencyLimits ?? WECOM_FREQUENCY_LIMITS, this.now);
     this.tokens = new TokenIssuer(options.corpId, options.secrets, options.tokenTtlSeconds ?? 7200, this.now);
     this.log = new CallLog(maxRecords);
     for (const m of options.members ?? []) this.state.addMember(m.userid, m.name);
@@ -124,6 +133,21 @@ export class WecomSimulator {
     return this.log.successful(path);
   }
 
+  /**
+   * How many calls (to `path`, or to any API) were answered with `errcode` since start or the last
+   * resetCalls(). Unlike `calls`, never trimmed: `answered(45009)` counts every frequency-limit
+   * answer of a long benchmark, from the limits and from injected faults alike.
+   */
+  answered(errcode: number, path?: string): number {
+    return this.log.answered(errcode, path);
+  }
+
+  /** Per API path, how many calls were answered with `errcode` (e.g. 45009) since start or resetCalls(). */
+  answeredByPath(errcode: number): Record<string, number> {
+    return this.log.answeredByPath(errcode);
+  }
+
+  /** Forgets the call record and the answer counts (not the frequency-limit windows: see `frequency.reset()`). */
   resetCalls(): void {
     this.log.clear();
   }
@@ -190,7 +214,16 @@ export class WecomSimulator {
         req.socket.destroy();
         return;
       }
-      reply = decision.error ? errorReply(decision.error) : (reply ?? this.dispatch(path, method, query, body));
+      if (decision.error) reply = errorReply(decision.error);
+      else {
+        // WeCom counts every call it receives, well-formed or not.
+        const limitedBy = this.frequency.admit(path, req.socket.remoteAddress ?? '');
+        if (limitedBy) {
+          record.limitedBy = limitedBy;
+          reply = { errcode: Errcode.rateLimited, errmsg: `api freq out of limit (${limitedBy})` };
+        }
+      }
+      reply ??= this.dispatch(path, method, query, body);
       record.errcode = reply.errcode;
       record.errmsg = reply.errmsg;
       if (decision.loseReply) {
