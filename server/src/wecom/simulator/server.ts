@@ -193,6 +193,10 @@ export class WecomSimulator {
     const method = req.method ?? 'GET';
     const record: CallRecord = { path, method, query: redactQuery(query), body: undefined, errcode: null, at: this.now() };
     const decision = this.faults.decide(path);
+    // Counted on arrival, like the call record: an injected delay plays a slow WeCom, which has
+    // already counted the call. An injected errcode stands in for WeCom's answer, so that call
+    // is not counted.
+    const limitedBy = decision.error ? undefined : this.frequency.admit(path, req.socket.remoteAddress ?? '');
     try {
       let body: Record<string, unknown> = {};
       let reply: Reply | undefined;
@@ -215,13 +219,10 @@ export class WecomSimulator {
         return;
       }
       if (decision.error) reply = errorReply(decision.error);
-      else {
-        // WeCom counts every call it receives, well-formed or not.
-        const limitedBy = this.frequency.admit(path, req.socket.remoteAddress ?? '');
-        if (limitedBy) {
-          record.limitedBy = limitedBy;
-          reply = { errcode: Errcode.rateLimited, errmsg: `api freq out of limit (${limitedBy})` };
-        }
+      else if (limitedBy) {
+        // Refused whatever the call holds, well-formed or not.
+        record.limitedBy = limitedBy;
+        reply = { errcode: Errcode.rateLimited, errmsg: `api freq out of limit (${limitedBy})` };
       }
       reply ??= this.dispatch(path, method, query, body);
       record.errcode = reply.errcode;
