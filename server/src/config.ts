@@ -68,6 +68,11 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
   WECOM_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   WECOM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  // This instance's share of WeCom's per-corp, per-API limits (10,000/min, 150,000/h).
+  WECOM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(9000),
+  WECOM_RATE_LIMIT_PER_HOUR: optionalString
+    .pipe(z.string().regex(/^[1-9]\d{0,8}$/, 'must be a whole number from 1').optional())
+    .transform((v) => (v === undefined ? undefined : Number(v))),
   INSTANCE_ID: optionalString.pipe(z.string().regex(INSTANCE_ID, `must be 1-${INSTANCE_ID_MAX} of A-Z a-z 0-9 . _ : -`).optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   DEMO_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -100,6 +105,12 @@ export interface AppConfig {
   workerConcurrency: number;
   wecomMaxConcurrency: number;
   wecomTimeoutMs: number;
+  /**
+   * Calls per WeCom API per minute (and per hour) this instance makes at most; the rest wait.
+   * Absent: 9,000, and the hour 15 times the minute (WeCom's own ratio).
+   */
+  wecomRateLimitPerMinute?: number;
+  wecomRateLimitPerHour?: number;
   demoSimulatorPort: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy that overwrites it). */
   trustProxy: boolean;
@@ -170,6 +181,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     workerConcurrency: env.WORKER_CONCURRENCY,
     wecomMaxConcurrency: env.WECOM_MAX_CONCURRENCY,
     wecomTimeoutMs: env.WECOM_TIMEOUT_MS,
+    wecomRateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
+    wecomRateLimitPerHour: env.WECOM_RATE_LIMIT_PER_HOUR,
     demoSimulatorPort: env.DEMO_SIMULATOR_PORT,
     trustProxy: env.TRUST_PROXY,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),

@@ -10,7 +10,8 @@ import type { EventHandlers } from './inbox/handlers';
 import { createInboxWorker } from './inbox/inbox-worker';
 import { createJobWorkers, JobHandlers } from './jobs/job-worker';
 import { createLogger, Logger } from './logger';
-import { WecomClient } from './wecom/client';
+import { rateBudgets, WecomClient } from './wecom/client';
+import { WecomRateLimiter } from './wecom/rate-limiter';
 import { DatabaseTokenStore } from './wecom/token-store';
 import { eventHandlers } from './inbox/registry';
 import { jobHandlers } from './jobs/registry';
@@ -48,6 +49,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataSource = options.dataSource ?? (await openDatabase(config.databaseUrl));
   const tokenStore = new DatabaseTokenStore(dataSource);
+  // One limiter for both clients: WeCom counts a corp's calls per API, whichever secret made them.
+  const rateLimiter = new WecomRateLimiter({
+    budgets: rateBudgets(config.wecomRateLimitPerMinute, config.wecomRateLimitPerHour),
+    onExhausted: (api, waiting) => logger.info({ api, waiting }, 'WeCom API budget of this instance used up for now; calls wait (welcomes first)'),
+  });
   const client = (label: string, secret: string) =>
     new WecomClient({
       apiBase: config.wecom.apiBase,
@@ -58,6 +64,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       logger,
       timeoutMs: config.wecomTimeoutMs,
       maxConcurrency: config.wecomMaxConcurrency,
+      rateLimiter,
     });
   const workerId = `${config.instanceId}#${randomUUID().slice(0, 8)}`;
   const wakers: Array<() => void> = [];

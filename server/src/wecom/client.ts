@@ -3,8 +3,10 @@ import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import axios, { AxiosInstance } from 'axios';
 import type { Logger } from '../logger';
-import { backoffMs, Semaphore, sleep } from '../util/async';
+import { backoffMs, sleep } from '../util/async';
 import { ERRCODE, WecomApiError, WecomNetworkError } from './errors';
+import { PrioritySemaphore } from './priority-semaphore';
+import { CallPriority, RateBudget, RateTicket, WecomRateLimiter } from './rate-limiter';
 import { CachedToken, TokenStore, tokenCacheKey } from './token-store';
 
 export interface WecomClientOptions {
@@ -19,7 +21,33 @@ export interface WecomClientOptions {
   maxConcurrency?: number;
   /** Attempts for -1 / 45009 / 45033 / network errors before giving up to the caller. */
   maxAttempts?: number;
+  /**
+   * Paces calls under WeCom's per-API limits. Pass one limiter to every client of the process
+   * (runtime.ts does), so they share the corp's budget; without one the client paces alone,
+   * with the default budgets.
+   */
+  rateLimiter?: WecomRateLimiter;
 }
+
+/** WeCom's per corp, per API limits (wecom-reference.md §8). */
+export const WECOM_LIMIT_PER_MINUTE = 10_000;
+export const WECOM_LIMIT_PER_HOUR = 150_000;
+/** This instance's default share: 90%, headroom for the corp's other software and the admin console. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 9_000;
+
+/**
+ * Budgets for one instance. The hourly one follows WeCom's own ratio (150,000/h to 10,000/min)
+ * unless given, so lowering the minute share for several instances lowers both.
+ */
+export function rateBudgets(perMinute = DEFAULT_RATE_LIMIT_PER_MINUTE, perHour?: number): RateBudget[] {
+  return [
+    { limit: perMinute, windowMs: 60_000 },
+    { limit: perHour ?? perMinute * (WECOM_LIMIT_PER_HOUR / WECOM_LIMIT_PER_MINUTE), windowMs: 3_600_000 },
+  ];
+}
+
+/** Welcomes must go out within 20 s of the event (wecom-reference.md §4.3). */
+const URGENT_PATHS = new Set(['externalcontact/send_welcome_msg']);
 
 export interface CallOptions {
   /**
@@ -36,6 +64,11 @@ export interface CallOptions {
    * needs this to read a later "already used" right: the retry's error may be our own success.
    */
   onUnanswered?: () => void;
+  /**
+   * Urgent calls go first when the API's budget or the client's connections are short. Default:
+   * urgent for send_welcome_msg, normal otherwise.
+   */
+  priority?: CallPriority;
 }
 
 interface WecomReply {
@@ -57,13 +90,15 @@ export class WecomClient {
   private readonly http: AxiosInstance;
   private readonly cacheKey: string;
   private readonly owner = randomUUID();
-  private readonly semaphore: Semaphore;
+  private readonly semaphore: PrioritySemaphore;
+  private readonly rateLimiter: WecomRateLimiter;
   private memoryToken: CachedToken | null = null;
   private refreshing: Promise<CachedToken> | null = null;
 
   constructor(private readonly options: WecomClientOptions) {
     this.cacheKey = tokenCacheKey(options.corpId, options.secret);
-    this.semaphore = new Semaphore(options.maxConcurrency ?? 16);
+    this.semaphore = new PrioritySemaphore(options.maxConcurrency ?? 16);
+    this.rateLimiter = options.rateLimiter ?? new WecomRateLimiter({ budgets: rateBudgets() });
     this.http = axios.create({
       baseURL: options.apiBase,
       timeout: options.timeoutMs ?? 5000,
@@ -84,12 +119,16 @@ export class WecomClient {
 
   private async call<T>(method: 'GET' | 'POST', path: string, query: Record<string, string | number>, body: unknown, options: CallOptions): Promise<T> {
     const maxAttempts = options.maxAttempts ?? this.options.maxAttempts ?? 4;
+    const priority = options.priority ?? (URGENT_PATHS.has(path) ? 'urgent' : 'normal');
     let refreshedToken = false;
     for (let attempt = 1; ; attempt++) {
       const token = await this.accessToken();
       let reply: WecomReply;
+      // Every attempt is a call WeCom counts, so each waits for budget; a wait that outlasts the
+      // deadline throws WecomPacingTimeout (nothing was sent).
+      const ticket = await this.rateLimiter.acquire(this.options.corpId, path, { priority, deadlineAt: options.deadlineAt });
       try {
-        reply = await this.send(method, path, { ...query, access_token: token.accessToken }, body);
+        reply = await this.send(method, path, { ...query, access_token: token.accessToken }, body, priority, ticket);
       } catch (error) {
         const networkError = error as WecomNetworkError;
         options.onUnanswered?.();
@@ -135,8 +174,18 @@ export class WecomClient {
     return true;
   }
 
-  private send(method: 'GET' | 'POST', path: string, params: Record<string, string | number>, body: unknown): Promise<WecomReply> {
-    return this.semaphore.run(async () => {
+  private send(
+    method: 'GET' | 'POST',
+    path: string,
+    params: Record<string, string | number>,
+    body: unknown,
+    priority: CallPriority,
+    ticket: RateTicket,
+  ): Promise<WecomReply> {
+    return this.semaphore.run(priority, async () => {
+      // Counted from now, not from when the budget was granted: waiting for a connection slot
+      // must not make the call look older to the limiter than it is to WeCom.
+      ticket.sent();
       try {
         const response = await this.http.request<WecomReply>({ method, url: `/cgi-bin/${path}`, params, data: body });
         if (!response.data || typeof response.data !== 'object') throw new Error('reply is not JSON');
@@ -200,7 +249,9 @@ export class WecomClient {
 
   private async fetchToken(): Promise<CachedToken> {
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.send('GET', 'gettoken', { corpid: this.options.corpId, corpsecret: this.options.secret }, undefined);
+      // Every call waits for the token: its refresh goes first.
+      const ticket = await this.rateLimiter.acquire(this.options.corpId, 'gettoken', { priority: 'urgent' });
+      const reply = await this.send('GET', 'gettoken', { corpid: this.options.corpId, corpsecret: this.options.secret }, undefined, 'urgent', ticket);
       const errcode = reply.errcode ?? 0;
       if (errcode === 0 && typeof reply.access_token === 'string') {
         const expiresIn = Number(reply.expires_in ?? 7200);

@@ -27,6 +27,21 @@ export class WecomNetworkError extends Error {
   readonly retryable = true;
 }
 
+/**
+ * The call never left: it waited for this instance's share of WeCom's frequency budget
+ * (rate-limiter.ts) until its deadline. WeCom did not see it; trying later is safe.
+ */
+export class WecomPacingTimeout extends Error {
+  constructor(
+    public readonly path: string,
+    reason: string,
+  ) {
+    super(`WeCom ${path} not sent: ${reason}`);
+    this.name = 'WecomPacingTimeout';
+  }
+  readonly retryable = true;
+}
+
 export const ERRCODE = {
   SYSTEM_BUSY: -1,
   INVALID_TOKEN: 40014,
@@ -40,5 +55,5 @@ export const ERRCODE = {
 const RETRYABLE = new Set<number>([ERRCODE.SYSTEM_BUSY, ERRCODE.FREQUENCY_LIMIT, ERRCODE.CONCURRENCY_LIMIT, ERRCODE.INVALID_TOKEN, ERRCODE.TOKEN_EXPIRED]);
 
 export function isRetryable(error: unknown): boolean {
-  return (error instanceof WecomApiError || error instanceof WecomNetworkError) && error.retryable;
+  return (error instanceof WecomApiError || error instanceof WecomNetworkError || error instanceof WecomPacingTimeout) && error.retryable;
 }
