@@ -8,7 +8,7 @@ import { silentLogger } from '../src/logger';
 import { FinalStatus, QueueWorker } from '../src/queue/queue-worker';
 import { LeasedQueue } from '../src/queue/leased-queue';
 import { sleep } from '../src/util/async';
-import { In } from 'typeorm';
+import { jobFromRow } from '../src/jobs/job-row';
 import { Runtime, startRuntime } from '../src/runtime';
 import { WecomApiError } from '../src/wecom/errors';
 import type { ContactEditedEvent } from '../src/wecom/events';
@@ -119,7 +119,7 @@ describe('queue workers driven one batch at a time', () => {
       new QueueWorker<Job>({
         name: `test:${workerId}`,
         queue: new LeasedQueue(ds, { table: 'job', prioritized: true }, workerId),
-        load: (ids) => ds.getRepository(Job).findBy({ id: In(ids) }),
+        fromRow: jobFromRow,
         handle: async () => {
           runs.push(workerId);
           await sleep(1200); // four times the lease
@@ -568,7 +568,7 @@ describe('queue housekeeping', () => {
 /** A welcome job queued 30 s ago with the given deadline, straight into the table. */
 function insertWelcomeJob(h: Harness, code: string, deadlineAt: number, now: number) {
   return h.runtime.ctx.dataSource.query(
-    `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
+    `INSERT INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', 'welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
     [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
   );
 }

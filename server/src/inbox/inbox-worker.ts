@@ -1,4 +1,3 @@
-import { In } from 'typeorm';
 import type { AppContext } from '../context';
 import { LeasedQueue } from '../queue/leased-queue';
 import { QueueWorker } from '../queue/queue-worker';
@@ -12,16 +11,40 @@ export interface InboxWorkerOptions {
   /** See QueueWorkerOptions.throttle. */
   throttle?: () => number | undefined;
   maxAttempts?: number;
+  /** Epoch ms for leases and backoff (tests). */
+  clock?: () => number;
+}
+
+/** What an inbox claim loads: the event and its bookkeeping, not the raw XML or the welcome. */
+const INBOX_SELECT = ['id', 'dedup_key', 'partition_key', 'kind', 'payload', 'status', 'attempts', 'available_at', 'lease_owner', 'lease_until', 'last_error', 'received_at', 'finished_at'];
+
+const num = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+function inboxEventFromRow(raw: Record<string, unknown>): InboxEvent {
+  return Object.assign(new InboxEvent(), {
+    id: Number(raw.id),
+    dedupKey: String(raw.dedup_key),
+    partitionKey: String(raw.partition_key),
+    kind: String(raw.kind),
+    payload: typeof raw.payload === 'string' ? JSON.parse(raw.payload) : raw.payload,
+    status: raw.status as InboxEvent['status'],
+    attempts: Number(raw.attempts),
+    availableAt: Number(raw.available_at),
+    leaseOwner: (raw.lease_owner as string | null) ?? null,
+    leaseUntil: num(raw.lease_until),
+    lastError: (raw.last_error as string | null) ?? null,
+    receivedAt: Number(raw.received_at),
+    finishedAt: num(raw.finished_at),
+  });
 }
 
 /** Drains the callback inbox: one handler per event kind, in order per customer / group. */
 export function createInboxWorker(ctx: AppContext, handlers: EventHandlers, options: InboxWorkerOptions) {
-  const queue = new LeasedQueue(ctx.dataSource, { table: 'inbox_event', partitioned: true }, ctx.workerId);
-  const repo = ctx.dataSource.getRepository(InboxEvent);
+  const queue = new LeasedQueue(ctx.dataSource, { table: 'inbox_event', partitioned: true, select: INBOX_SELECT, clock: options.clock }, ctx.workerId);
   const worker = new QueueWorker<InboxEvent>({
     name: 'inbox',
     queue,
-    load: (ids) => repo.findBy({ id: In(ids) }),
+    fromRow: inboxEventFromRow,
     handle: async (row) => {
       const handler = handlers[row.payload.kind] as EventHandler<typeof row.payload.kind> | undefined;
       if (!handler) return 'ignored';

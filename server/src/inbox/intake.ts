@@ -54,8 +54,8 @@ export async function storeCallback(dataSource: DataSource, parsed: ParsedCallba
           receivedAt: now,
         };
         await manager.query(
-          `${ignore} INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at)
-           VALUES ('welcome', ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+          `${ignore} INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at)
+           VALUES ('welcome', 'welcome', ?, ?, ?, 'pending', 0, ?, ?, ?)`,
           [`welcome:${event.welcomeCode}`.slice(0, 191), JSON.stringify(payload), PRIORITY.welcome, now, welcomeDeadline(event.createTime, now), now],
         );
       }

@@ -9,7 +9,13 @@ export interface JobRequest {
   priority?: number;
   availableAt?: number;
   deadlineAt?: number | null;
+  /** Which workers claim it (job.entity.ts `lane`); default the general lane. */
+  lane?: string;
 }
+
+/** Lanes of the job table: welcomes have workers of their own; everything else shares one. */
+export const GENERAL_LANE = 'general';
+export const WELCOME_LANE = 'welcome';
 
 /**
  * For a job that stands for "bring X up to date" rather than a one-off effect (e.g. a lead's
@@ -44,6 +50,7 @@ export async function enqueueJobs(manager: EntityManager, requests: JobRequest[]
     .values(
       requests.map((request) => ({
         kind: request.kind,
+        lane: request.lane ?? (request.kind === 'welcome' ? WELCOME_LANE : GENERAL_LANE),
         dedupKey: request.dedupKey.slice(0, 191),
         payload: request.payload as never,
         priority: request.priority ?? PRIORITY.notice,

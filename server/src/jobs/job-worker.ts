@@ -1,8 +1,10 @@
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { ClaimFilter, LeasedQueue } from '../queue/leased-queue';
 import { FinalStatus, QueueWorker, QueueWorkerOptions } from '../queue/queue-worker';
 import { WecomApiError } from '../wecom/errors';
+import { GENERAL_LANE, WELCOME_LANE } from './enqueue';
+import { jobFromRow } from './job-row';
 import { Job } from './job.entity';
 
 export type JobHandler = (job: Job, ctx: AppContext) => Promise<FinalStatus>;
@@ -13,8 +15,8 @@ export interface JobWorkerOptions {
   concurrency: number;
   welcomeConcurrency?: number;
   /**
-   * MySQL: the welcome lane takes the freshest valid codes first and dead-letters expired ones in
-   * bulk, and the general lane yields (one slot) while welcomes queue up.
+   * MySQL: the welcome lane dead-letters expired codes in bulk, and the general lane yields (one
+   * slot) while welcomes queue up.
    */
   welcomesFirst?: boolean;
   /**
@@ -24,6 +26,8 @@ export interface JobWorkerOptions {
    */
   onWelcomesExpired?: (jobs: Job[], manager: EntityManager, cause?: unknown) => Promise<void>;
   pollMs?: number;
+  /** Epoch ms for leases, backoff and deadlines (tests). */
+  clock?: () => number;
 }
 
 /**
@@ -31,8 +35,8 @@ export interface JobWorkerOptions {
  * tagging or notices can never delay them; everything else shares the general lane.
  */
 export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options: JobWorkerOptions) {
-  const queue = new LeasedQueue(ctx.dataSource, { table: 'job', prioritized: true }, ctx.workerId);
-  const repo = ctx.dataSource.getRepository(Job);
+  const queue = new LeasedQueue(ctx.dataSource, { table: 'job', prioritized: true, clock: options.clock }, ctx.workerId);
+  const now = queue.now;
   const lane = (
     name: string,
     concurrency: number,
@@ -43,7 +47,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     new QueueWorker<Job>({
       name,
       queue,
-      load: (ids) => repo.findBy({ id: In(ids) }),
+      fromRow: jobFromRow,
       handle: async (job) => {
         const handler = handlers[job.kind];
         if (!handler) throw new UnknownJobKindError(job.kind);
@@ -64,10 +68,11 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
   // A welcome the lane gives up on (expired, refused, or failing until its deadline) is as lost
   // as one the sweep expires: the same note, exactly once.
   const onDeadWelcome: QueueWorkerOptions<Job>['onDeadLetter'] = onWelcomesExpired && ((job, error, manager) => onWelcomesExpired([job], manager, error));
+  const newestFirst = [{ column: 'id', desc: true }];
   const freshWelcomes: ClaimFilter = {
-    sql: "e.kind = 'welcome' AND (e.deadline_at IS NULL OR e.deadline_at > ?)",
-    params: () => [Date.now() + 500],
-    newestFirst: true,
+    sql: 'e.lane = ? AND (e.deadline_at IS NULL OR e.deadline_at > ?)',
+    params: () => [WELCOME_LANE, now() + 500],
+    order: newestFirst,
   };
   const lanes = {
     queue,
@@ -80,40 +85,34 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     // time; newest-first welcomes as many customers as the lane's capacity allows, promptly.
     // Codes that expired unclaimed are dead-lettered in bulk.
     welcome: options.welcomesFirst
-      ? lane(
-          'jobs:welcome',
-          options.welcomeConcurrency ?? 8,
-          freshWelcomes,
-          21_000,
-          {
-            onDeadLetter: onDeadWelcome,
-            sweep: async () => {
-              try {
-                const expired = await queue.expireWhere("kind = 'welcome' AND deadline_at < ?", [Date.now()], 'welcome code expired before it could be sent', {
-                  alongside: async (ids, manager) => onWelcomesExpired?.(await manager.findBy(Job, { id: In(ids) }), manager),
-                });
-                if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
-              } catch (error) {
-                // Housekeeping: the lane goes on claiming; the next sweep tries again.
-                ctx.logger.error({ err: (error as Error).message }, 'welcome expiry sweep failed');
-              }
-            },
+      ? lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+          onDeadLetter: onDeadWelcome,
+          sweep: async () => {
+            try {
+              const expired = await queue.expireWhere('lane = ? AND deadline_at < ?', [WELCOME_LANE, now()], 'welcome code expired before it could be sent', {
+                alongside: async (rows, manager) => onWelcomesExpired?.(rows.map(jobFromRow), manager),
+              });
+              if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
+            } catch (error) {
+              // Housekeeping: the lane goes on claiming; the next sweep tries again.
+              ctx.logger.error({ err: (error as Error).message }, 'welcome expiry sweep failed');
+            }
           },
-        )
+        })
       : // SQLite: newest valid codes first too, but no sweep. It is one more write every second,
         // and while another process holds the database's write lock every write freezes this
         // process for busy_timeout (measured in the outage fault test). Expired codes are claimed
         // once no valid one waits, and the handler dead-letters them without calling WeCom.
         lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
           onDeadLetter: onDeadWelcome,
-          fallbackClaimFilter: { sql: "e.kind = 'welcome'", params: [] },
+          fallbackClaimFilter: { sql: 'e.lane = ?', params: [WELCOME_LANE] },
         }),
   };
   return {
     ...lanes,
     // One process, one event loop: while welcomes queue up, tagging and notices take one slot
     // so the welcome lane gets the CPU it needs to beat the 20 s deadline.
-    general: lane('jobs:general', options.concurrency, { sql: "e.kind <> 'welcome'", params: [] }, 30_000, {
+    general: lane('jobs:general', options.concurrency, { sql: 'e.lane = ?', params: [GENERAL_LANE] }, 30_000, {
       throttle: options.welcomesFirst ? () => (lanes.welcome.saturated ? 1 : undefined) : undefined,
     }),
   };

@@ -9,7 +9,7 @@ export type JobStatus = 'pending' | 'done' | 'skipped' | 'ignored' | 'dead';
  * idempotent, so re-running a handler never asks for the same effect twice.
  */
 @Entity('job')
-@Index('idx_job_open', ['status', 'priority', 'id'])
+@Index('idx_job_claim_lane', ['status', 'lane', 'priority', 'id'])
 @Index('idx_job_kind_open', ['kind', 'status', 'id'])
 export class Job {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -17,6 +17,13 @@ export class Job {
 
   @Column({ type: 'varchar', length: 64 })
   kind: string;
+
+  /**
+   * Which workers claim it ('welcome' or 'general'). Leading the claim index after status, so a
+   * lane's claim reads only its own rows, never another lane's backlog.
+   */
+  @Column({ type: 'varchar', length: 16, default: 'general' })
+  lane: string;
 
   @Index('uq_job_dedup', { unique: true })
   @Column({ name: 'dedup_key', type: 'varchar', length: 191 })

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Logger } from '../logger';
 import { backoffMs, sleep } from '../util/async';
-import { ClaimFilter, Lease, LeasedQueue } from './leased-queue';
+import { ClaimFilter, Completion, Lease, LeasedQueue } from './leased-queue';
 
 /** Lease renewals for one handler run: with a third of the lease each, ten leases' time. */
 const MAX_RENEWALS = 30;
@@ -18,7 +18,8 @@ export interface QueueRow {
 export interface QueueWorkerOptions<Row extends QueueRow> {
   name: string;
   queue: LeasedQueue;
-  load(ids: number[]): Promise<Row[]>;
+  /** The handler's view of a claimed row (the claim loads the rows: no query of its own). */
+  fromRow(raw: Record<string, unknown>): Row;
   handle(row: Row): Promise<FinalStatus>;
   /** Errors that will not get better by retrying (e.g. WeCom says the id is invalid). */
   isPermanent(error: unknown): boolean;
@@ -46,6 +47,14 @@ export interface QueueWorkerOptions<Row extends QueueRow> {
   onDeadLetter?: (row: Row, error: unknown, manager: EntityManager) => Promise<void>;
 }
 
+/** Completions waiting to be written together, with who waits for each. */
+interface QueuedCompletion extends Completion {
+  done(error?: unknown): void;
+}
+
+/** Most rows one completion statement writes. */
+const MAX_COMPLETION_BATCH = 200;
+
 /**
  * Pulls rows from a LeasedQueue and runs them with bounded concurrency: retries with backoff,
  * dead-letters after maxAttempts (or a permanent error, or a passed deadline) keeping the error,
@@ -57,8 +66,10 @@ export class QueueWorker<Row extends QueueRow> {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private idle: Array<() => void> = [];
-  private lastSweep = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
   private lastClaimFull = false;
+  private completions: QueuedCompletion[] = [];
+  private flushing = false;
 
   constructor(private readonly options: QueueWorkerOptions<Row>) {}
 
@@ -92,20 +103,18 @@ export class QueueWorker<Row extends QueueRow> {
     return batch.length;
   }
 
-  /** Leases up to `limit` rows and loads them in one query. */
-  private async claimBatch(limit: number): Promise<Array<{ lease: Lease; row: Row | undefined }>> {
-    const { sweep, sweepEveryMs = 1000 } = this.options;
-    if (sweep && Date.now() - this.lastSweep >= sweepEveryMs) {
-      this.lastSweep = Date.now();
+  /** Leases up to `limit` rows, loaded by the claim itself. */
+  private async claimBatch(limit: number): Promise<Array<{ lease: Lease; row: Row }>> {
+    const { sweep, sweepEveryMs = 1000, queue } = this.options;
+    if (sweep && queue.now() - this.lastSweep >= sweepEveryMs) {
+      this.lastSweep = queue.now();
       await sweep();
     }
-    let leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.claimFilter);
-    if (leases.length === 0 && this.options.fallbackClaimFilter) {
-      leases = await this.options.queue.claim(limit, this.options.leaseMs, this.options.fallbackClaimFilter);
+    let claimed = await queue.claim(limit, this.options.leaseMs, this.options.claimFilter);
+    if (claimed.length === 0 && this.options.fallbackClaimFilter) {
+      claimed = await queue.claim(limit, this.options.leaseMs, this.options.fallbackClaimFilter);
     }
-    if (leases.length === 0) return [];
-    const rows = new Map((await this.options.load(leases.map((l) => l.id))).map((row) => [row.id, row]));
-    return leases.map((lease) => ({ lease, row: rows.get(lease.id) }));
+    return claimed.map(({ lease, raw }) => ({ lease, row: this.options.fromRow(raw) }));
   }
 
   private async run(): Promise<void> {
@@ -144,10 +153,8 @@ export class QueueWorker<Row extends QueueRow> {
     }
   }
 
-  private async process(lease: Lease, row: Row | undefined): Promise<void> {
-    const { queue, logger, name } = this.options;
-    // Claimed but gone (deleted by an operator): nothing to do; the lease simply expires.
-    if (!row) return;
+  private async process(lease: Lease, row: Row): Promise<void> {
+    const { logger, name } = this.options;
     const heartbeat = this.keepLeased(lease, row);
     let status: FinalStatus;
     try {
@@ -163,11 +170,43 @@ export class QueueWorker<Row extends QueueRow> {
     }
     await heartbeat.stop();
     try {
-      const finished = await queue.finish(lease, status);
-      if (!finished) logger.warn({ queue: name, id: row.id }, 'lease lost before finishing; another worker owns the row');
+      await this.complete(lease, status);
     } catch (error) {
       logger.error({ queue: name, id: row.id, err: (error as Error).message }, 'could not record the outcome; lease will expire');
     }
+  }
+
+  /**
+   * Records a handler's outcome, together with the other outcomes of this worker that come in
+   * while a write is under way: one UPDATE per batch instead of one per row (each row still only
+   * if its lease is ours). Resolves once the outcome is stored, so a partition's next event is
+   * claimed only after this one is finished, and stop() waits for it.
+   */
+  private complete(lease: Lease, status: FinalStatus): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.completions.push({ lease, status, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.flushing) void this.flushCompletions();
+    });
+  }
+
+  private async flushCompletions(): Promise<void> {
+    const { queue, logger, name } = this.options;
+    this.flushing = true;
+    // Outcomes of handlers that end in this same turn of the event loop go into the first write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.completions.length > 0) {
+      const batch = this.completions.splice(0, MAX_COMPLETION_BATCH);
+      try {
+        const written = await queue.finishMany(batch);
+        if (written < batch.length) {
+          logger.warn({ queue: name, ids: batch.map((c) => c.lease.id), lost: batch.length - written }, 'lease lost before finishing; another worker owns the row');
+        }
+        batch.forEach((c) => c.done());
+      } catch (error) {
+        batch.forEach((c) => c.done(error ?? new Error('completion failed')));
+      }
+    }
+    this.flushing = false;
   }
 
   /**
@@ -206,7 +245,7 @@ export class QueueWorker<Row extends QueueRow> {
     const { queue, logger, name } = this.options;
     const message = describe(error);
     const delay = backoffMs(row.attempts, this.options.retryBaseMs, this.options.retryCapMs);
-    const pastDeadline = row.deadlineAt != null && Date.now() + delay > row.deadlineAt;
+    const pastDeadline = row.deadlineAt != null && queue.now() + delay > row.deadlineAt;
     if (this.options.isPermanent(error) || row.attempts >= this.options.maxAttempts || pastDeadline) {
       logger.error({ queue: name, id: row.id, attempts: row.attempts, err: message }, 'dead-lettered');
       const { onDeadLetter } = this.options;
@@ -215,7 +254,7 @@ export class QueueWorker<Row extends QueueRow> {
       return;
     }
     logger.warn({ queue: name, id: row.id, attempts: row.attempts, err: message, retryInMs: delay }, 'failed; will retry');
-    await queue.retryLater(lease, Date.now() + delay, message);
+    await queue.retryLater(lease, queue.now() + delay, message);
   }
 }
 
