@@ -1,5 +1,6 @@
 import { Job } from '../src/jobs/job.entity';
-import { findOrCreateLead, LeadSeed } from '../src/leads/find-or-create-lead';
+import type { EntityManager } from 'typeorm';
+import { captureLead } from '../src/capture/capture-lead';
 import { Lead } from '../src/leads/lead.entity';
 import { releaseOverdueLeads } from '../src/leads/pool/release';
 import { recordActivity } from '../src/leads/scoring/record-activity';
@@ -199,7 +200,17 @@ describe('two transactions create the same lead', () => {
 
   onMysql('the loser of the insert race adopts the winner and can go on writing the lead in its own transaction', async () => {
     const externalUserId = `wmRace${Date.now()}`;
-    const seed = (source: string, ownerUserId: string | null): LeadSeed => ({ name: '并发客户', source, ownerUserId, occurredAt: Date.now() - 1000 });
+    const capture = (manager: EntityManager, source: 'wecom' | 'group', ownerUserId: string | null) =>
+      captureLead(manager, {
+        source,
+        key: `race:${source}:${externalUserId}`,
+        occurredAt: Date.now() - 1000,
+        identity: { externalUserId },
+        profile: { name: '并发客户' },
+        isInteraction: true,
+        owner: ownerUserId ? { userId: ownerUserId, reason: '客户添加了该成员' } : null,
+        timeline: (created) => ({ kind: created ? 'lead.created' : 'group.joined', summary: '并发', dedupKey: `race:${source}:${externalUserId}:t` }),
+      });
     let inserted!: () => void;
     let commit!: () => void;
     const firstInserted = new Promise<void>((resolve) => (inserted = resolve));
@@ -207,7 +218,7 @@ describe('two transactions create the same lead', () => {
 
     // An add: creates the lead, and holds its transaction open.
     const first = ds().transaction(async (manager) => {
-      const result = await findOrCreateLead(manager, { externalUserId }, seed('wecom', 'zhangsan'));
+      const result = await capture(manager, 'wecom', 'zhangsan');
       inserted();
       await mayCommit;
       return result;
@@ -215,7 +226,7 @@ describe('two transactions create the same lead', () => {
     await firstInserted;
     // A group join of the same customer: reads (no lead yet, in its snapshot), then its insert waits for the add's.
     const second = ds().transaction(async (manager) => {
-      const result = await findOrCreateLead(manager, { externalUserId }, seed('group', null));
+      const result = await capture(manager, 'group', null);
       // What the capture handlers do next with a lead they did not create (save() reads it first).
       result.lead.name = '并发客户（群）';
       await manager.save(result.lead);

@@ -169,7 +169,7 @@ describe('lead capture through channels', () => {
       h.sim.faults.inject({ path: 'externalcontact/mark_tag', errcode: 60011, times: 1 });
       const { externalUserId } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: expo.state, customer: { name: '权限客户' } });
       await queuesSettled(h);
-      const dead = (await h.admin('GET', '/api/admin/jobs?status=dead&limit=200')).body.items.filter((j: any) => j.kind === 'mark_tag');
+      const dead = (await h.admin('GET', '/api/admin/jobs?status=dead&limit=200')).body.items.filter((j: any) => j.kind === 'event:channel-tags');
       expect(dead).toHaveLength(1);
       expect(dead[0].lastError).toContain('60011');
       expect(dead[0].attempts).toBe(1);
@@ -179,7 +179,7 @@ describe('lead capture through channels', () => {
       expect((await h.admin('POST', `/api/admin/jobs/${dead[0].id}/replay`)).status).toBe(409);
       await queuesSettled(h);
       expect(markTagsFor(externalUserId)).toHaveLength(1);
-      expect((await h.admin('GET', '/api/admin/jobs?status=dead&limit=200')).body.items.filter((j: any) => j.kind === 'mark_tag')).toHaveLength(0);
+      expect((await h.admin('GET', '/api/admin/jobs?status=dead&limit=200')).body.items.filter((j: any) => j.kind === 'event:channel-tags')).toHaveLength(0);
     });
 
     it('a callback delivered after its welcome code expired: no send attempt, the job is dead as expired, the rep is told', async () => {

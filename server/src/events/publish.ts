@@ -4,8 +4,8 @@ import { DomainEventRow } from './domain-event.entity';
 import { subscribers } from './registry';
 import type { DomainEvent, DomainEventName, Subscriber } from './types';
 
-/** The job kind every subscriber runs under (events/subscriber-job.ts). */
-export const SUBSCRIBER_JOB_KIND = 'event';
+/** The job kind a subscriber runs under: `event:channel-tags`, so an operator sees who failed. */
+export const subscriberJobKind = (subscriberName: string) => `event:${subscriberName}`;
 
 /**
  * Publishes domain events inside the caller's transaction: one INSERT of the event rows, one
@@ -41,7 +41,7 @@ export function publishEvent<N extends DomainEventName>(manager: EntityManager, 
 function subscriberJobs(event: DomainEvent): JobRequest[] {
   const interested = (subscribers[event.name] as Subscriber[]).filter((s) => !s.wants || s.wants(event.payload as never));
   return interested.map((subscriber) => ({
-    kind: SUBSCRIBER_JOB_KIND,
+    kind: subscriberJobKind(subscriber.name),
     dedupKey: `${subscriber.name}@${event.key}`,
     payload: { subscriber: subscriber.name, event: event as unknown as Record<string, unknown> },
     priority: subscriber.priority,

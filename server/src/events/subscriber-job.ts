@@ -4,7 +4,7 @@ import { subscribers } from './registry';
 import type { DomainEvent, Subscriber } from './types';
 
 /**
- * Job `event`: one subscriber's reaction to one domain event. The job machinery gives it what
+ * Job `event:<subscriber>`: one subscriber's reaction to one domain event. The job machinery gives it what
  * every job has: a lease, retries with backoff, dead-lettering with the error, exactly one run
  * per (event, subscriber) across crashes and instances.
  */

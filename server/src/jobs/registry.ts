@@ -6,7 +6,8 @@ import { assignLeadJob } from '../leads/assignment/assign-lead-job';
 import { rescoreLeadJob } from '../leads/scoring/rescore-job';
 import { deferredTimelineJob } from '../leads/jobs/record-on-lead';
 import { runSubscriberJob } from '../events/subscriber-job';
-import { SUBSCRIBER_JOB_KIND } from '../events/publish';
+import { subscriberJobKind } from '../events/publish';
+import { subscribers } from '../events/registry';
 
 /** What runs for each side-effect job kind: the index a reader starts from. */
 export const jobHandlers: JobHandlers = {
@@ -16,6 +17,10 @@ export const jobHandlers: JobHandlers = {
   'lead.assign': assignLeadJob,
   'lead.rescore': rescoreLeadJob,
   'timeline.deferred': deferredTimelineJob,
-  // Every subscriber of a domain event (events/registry.ts) runs as a job of this kind.
-  [SUBSCRIBER_JOB_KIND]: runSubscriberJob,
+  // Every subscriber of a domain event (events/registry.ts) runs as a job of its own kind.
+  ...Object.fromEntries(
+    Object.values(subscribers)
+      .flat()
+      .map((subscriber) => [subscriberJobKind(subscriber.name), runSubscriberJob]),
+  ),
 };

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context';
 import { LeadTag } from '../../leads/lead-tag.entity';
 import { FormSubmission } from '../form-submission.entity';
-import { upsertLeadFromContactInfo } from '../upsert-lead';
+import { captureContactInfo } from '../capture-contact-info';
 import type { FormDefinition } from './forms-config';
 import type { ParsedSubmission } from './parse-submission';
 
@@ -45,7 +45,7 @@ export async function submitForm(
       createdAt: now,
     });
     const submissionId = Number(inserted.identifiers[0].id);
-    const { lead, created } = await upsertLeadFromContactInfo(
+    const { lead, created } = await captureContactInfo(
       manager,
       {
         name: submission.name,

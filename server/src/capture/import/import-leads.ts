@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DataSource, EntityManager } from 'typeorm';
 import { FieldProblem, normalizeIdentity } from '../contact-fields';
-import { ContactInfo, upsertLeadFromContactInfo } from '../upsert-lead';
+import { ContactInfo, captureContactInfo } from '../capture-contact-info';
 import { ATTRIBUTE_FIELDS, ColumnRole, ImportField, mapHeader } from './columns';
 import { removeErrorReport, RowFailure, writeErrorReport } from './error-report';
 import { openSheet, SheetRow } from './read-sheet';
@@ -201,7 +201,7 @@ function prepareRow(row: SheetRow, roles: ColumnRole[], sourceName: string, file
 
 async function upsertRows(manager: EntityManager, rows: PreparedRow[]) {
   let created = 0;
-  for (const r of rows) if ((await upsertLeadFromContactInfo(manager, r.info, r.dedupKey)).created) created++;
+  for (const r of rows) if ((await captureContactInfo(manager, r.info, r.dedupKey)).created) created++;
   return { created, matched: rows.length - created };
 }
 

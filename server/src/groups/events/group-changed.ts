@@ -1,10 +1,8 @@
 import { EntityManager } from 'typeorm';
 import type { AppContext } from '../../context';
 import type { EventMeta } from '../../inbox/handlers';
-import { findOrCreateLead } from '../../leads/find-or-create-lead';
+import { captureLead } from '../../capture/capture-lead';
 import { addTimelineEntry } from '../../leads/timeline';
-import { recordActivity } from '../../leads/scoring/record-activity';
-import { requestAssignment } from '../../leads/assignment/request-assignment';
 import { getGroupChat, GroupChatDetails } from '../../wecom/contact-api';
 import type { GroupChangedEvent } from '../../wecom/events';
 import { WecomApiError } from '../../wecom/errors';
@@ -50,27 +48,22 @@ async function memberJoined(
   const external = member ? member.type === 2 : looksExternal(memberId);
   let leadId: number | null = null;
   if (external) {
-    const { lead, created } = await findOrCreateLead(
-      manager,
-      { externalUserId: memberId, unionid: member?.unionid || null },
-      { name: member?.name, source: 'group', occurredAt },
-    );
-    leadId = lead.id;
-    if (!created) {
-      lead.lastInteractionAt = Math.max(lead.lastInteractionAt ?? 0, occurredAt);
-      if (!lead.name && member?.name) lead.name = member.name;
-      await manager.save(lead);
-    }
-    await recordActivity(manager, { leadId: lead.id, kind: 'group_join', value: group.chatId, data: { joinScene: scene.key }, dedupKey: `${key}:group_join:${memberId}`, occurredAt });
-    if (created) await requestAssignment(manager, lead.id, `group:${group.chatId}`);
-    await addTimelineEntry(manager, {
-      leadId: lead.id,
-      kind: 'group.joined',
-      summary: `${created ? '新线索：' : ''}加入客户群「${group.name || group.chatId}」（${scene.label}）`,
-      data: { chatId: group.chatId, joinScene: scene.key, invitor: member?.invitor?.userid ?? null },
-      dedupKey: `${key}:joined:${memberId}`,
+    const { lead } = await captureLead(manager, {
+      source: 'group',
+      key: `${key}:${memberId}`,
       occurredAt,
+      identity: { externalUserId: memberId, unionid: member?.unionid || null },
+      profile: { name: member?.name },
+      isInteraction: true,
+      timeline: (created) => ({
+        kind: 'group.joined',
+        summary: `${created ? '新线索：' : ''}加入客户群「${group.name || group.chatId}」（${scene.label}）`,
+        data: { chatId: group.chatId, joinScene: scene.key, invitor: member?.invitor?.userid ?? null },
+        dedupKey: `${key}:joined:${memberId}`,
+      }),
+      activity: { kind: 'group_join', value: group.chatId, data: { joinScene: scene.key }, dedupKey: `${key}:group_join:${memberId}` },
     });
+    leadId = lead.id;
   }
   const repo = manager.getRepository(GroupMember);
   const existing = await repo.findOneBy({ chatId: group.chatId, memberId });
@@ -113,7 +106,8 @@ async function currentGroupDetails(ctx: AppContext, chatId: string): Promise<Gro
 
 /**
  * change_external_chat: keeps groups and memberships current; every external member who joins
- * becomes (or rejoins) a lead with a "joined group" timeline entry and the join scene.
+ * is captured (capture-lead.ts) as a lead, new or known, with a "joined group" timeline entry
+ * and the join scene; a new one without an owner goes through assignment (a subscriber).
  */
 export async function onGroupChanged(event: GroupChangedEvent, ctx: AppContext, meta: EventMeta) {
   const now = Date.now();

@@ -83,7 +83,17 @@ export async function changeOwner(manager: EntityManager, change: OwnerChange): 
 
   const moved = await manager.createQueryBuilder().update(Lead).set(set).where(where.join(' AND '), params).execute();
   if (!moved.affected) return false;
+  await recordOwnerChange(manager, { ...change, at });
+  return true;
+}
 
+/**
+ * The history row, timeline entry and event of an ownership change already written to the lead
+ * row: by changeOwner's UPDATE, or by the INSERT that created the lead with its owner (a
+ * customer who adds a rep is that rep's lead from the first moment, at no extra statement).
+ */
+export async function recordOwnerChange(manager: EntityManager, change: OwnerChange & { at: number }): Promise<void> {
+  const { at } = change;
   const teamId = change.historyTeamId !== undefined ? change.historyTeamId : (change.to.teamId ?? null);
   const inserted = await manager.insert(LeadAssignment, {
     leadId: change.leadId,
@@ -115,5 +125,4 @@ export async function changeOwner(manager: EntityManager, change: OwnerChange): 
       ...(change.followUpHours !== undefined ? { followUpHours: change.followUpHours } : {}),
     },
   });
-  return true;
 }
