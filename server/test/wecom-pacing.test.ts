@@ -185,6 +185,18 @@ describe('WecomClient pacing under the per-API limits', () => {
     expect(sim.answered(45009)).toBe(0);
   });
 
+  it('welcomes may use the headroom the share leaves below the limit of WeCom; normal calls may not', async () => {
+    const sim = await startSim(4, 1000);
+    const c = client(sim, limiter([{ limit: 3, urgentLimit: 4, windowMs: 1000 }]));
+    await c.accessToken();
+    await Promise.all([0, 1, 2].map(() => c.post(WELCOME, welcomeBody(sim), { priority: 'normal' })));
+    const started = Date.now();
+    await c.post(WELCOME, welcomeBody(sim));
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(sim.state.welcomeMessages).toHaveLength(4);
+    expect(sim.answered(45009)).toBe(0);
+  });
+
   it('a welcome that would wait past its deadline gives up without sending (WecomPacingTimeout, retryable)', async () => {
     const sim = await startSim(1, 2000);
     const c = client(sim, limiter([{ limit: 1, windowMs: 2000 }]));
@@ -245,6 +257,22 @@ describe('WecomRateLimiter on a fake clock', () => {
     expect((await next) - sentAt).toBeGreaterThanOrEqual(1000);
   });
 
+  it('urgent calls may use a reserve that normal calls leave free', async () => {
+    const limiter = new WecomRateLimiter({ budgets: [{ limit: 2, urgentLimit: 3, windowMs: 1000 }], marginMs: 0 });
+    const start = Date.now();
+    const at = (priority: 'urgent' | 'normal') => limiter.acquire('corp', 'externalcontact/mark_tag', { priority }).then(() => Date.now() - start);
+    const normal = [at('normal'), at('normal'), at('normal')];
+    const urgent = [at('urgent'), at('urgent')];
+    await jest.advanceTimersByTimeAsync(5000);
+    const [n0, n1, n2] = await Promise.all(normal);
+    const [u0, u1] = await Promise.all(urgent);
+    expect([n0, n1, u0]).toEqual([0, 0, 0]);
+    // The next urgent one needs one call out of the window; the next normal one needs two out,
+    // and waits behind the urgent one.
+    expect(u1).toBeGreaterThanOrEqual(1000);
+    expect(n2).toBeGreaterThanOrEqual(u1);
+  });
+
   it('keys by corp and API: other corps and APIs have their own budgets', async () => {
     const limiter = new WecomRateLimiter({ budgets: [{ limit: 1, windowMs: 1000 }] });
     await limiter.acquire('corp', 'externalcontact/mark_tag');
@@ -259,21 +287,25 @@ describe('WecomRateLimiter on a fake clock', () => {
 });
 
 describe('pacing configuration', () => {
-  it('defaults to 9,000 a minute per API and 15 times that an hour, leaving WeCom 10% headroom', () => {
+  it('defaults to 9,000 a minute per API and 15 times that an hour, leaving 10% headroom that only welcomes may use', () => {
     const config = loadConfig({});
     expect(config.wecomRateLimitPerMinute).toBe(9000);
     expect(config.wecomRateLimitPerHour).toBeUndefined();
     expect(rateBudgets(config.wecomRateLimitPerMinute, config.wecomRateLimitPerHour)).toEqual([
-      { limit: 9000, windowMs: 60_000 },
-      { limit: 135_000, windowMs: 3_600_000 },
+      { limit: 9000, urgentLimit: 10_000, windowMs: 60_000 },
+      { limit: 135_000, urgentLimit: 150_000, windowMs: 3_600_000 },
     ]);
   });
 
-  it('a lower minute share lowers the hour too, unless the hour is given', () => {
+  it('a lower minute share lowers the hour and the welcome reserve too; nothing goes past the limits of WeCom', () => {
     const config = loadConfig({ WECOM_RATE_LIMIT_PER_MINUTE: '4500' });
-    expect(rateBudgets(config.wecomRateLimitPerMinute, config.wecomRateLimitPerHour)[1].limit).toBe(67_500);
+    expect(rateBudgets(config.wecomRateLimitPerMinute, config.wecomRateLimitPerHour)).toEqual([
+      { limit: 4500, urgentLimit: 5000, windowMs: 60_000 },
+      { limit: 67_500, urgentLimit: 75_000, windowMs: 3_600_000 },
+    ]);
     const both = loadConfig({ WECOM_RATE_LIMIT_PER_MINUTE: '4500', WECOM_RATE_LIMIT_PER_HOUR: '50000' });
     expect(both.wecomRateLimitPerHour).toBe(50_000);
+    expect(rateBudgets(10_000).map((b) => b.urgentLimit)).toEqual([10_000, 150_000]);
   });
 
   it('refuses values that are not positive whole numbers', () => {

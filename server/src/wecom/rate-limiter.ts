@@ -18,6 +18,11 @@ export interface RateBudget {
   /** Calls allowed within any `windowMs`. */
   limit: number;
   windowMs: number;
+  /**
+   * Urgent calls may go on up to this many (default `limit`): a reserve normal calls never
+   * touch, so a welcome burst can use headroom that tagging must leave.
+   */
+  urgentLimit?: number;
 }
 
 /** `urgent` waiters (welcomes, token refreshes) are served before `normal` ones of the same API. */
@@ -61,7 +66,8 @@ class BucketCounter {
   private total = 0;
 
   constructor(
-    readonly limit: number,
+    private readonly limit: number,
+    private readonly urgentLimit: number,
     private readonly width: number,
   ) {
     this.counts = new Array<number>(BUCKETS + 1).fill(0);
@@ -83,9 +89,13 @@ class BucketCounter {
     }
   }
 
-  hasRoom(now: number): boolean {
+  private limitFor(urgent: boolean): number {
+    return urgent ? this.urgentLimit : this.limit;
+  }
+
+  hasRoom(now: number, urgent: boolean): boolean {
     this.expire(now);
-    return this.total < this.limit;
+    return this.total < this.limitFor(urgent);
   }
 
   /** Counts one call at `now`; returns its bucket for `move`. */
@@ -113,12 +123,18 @@ class BucketCounter {
     this.add(now);
   }
 
-  /** When the oldest counted call leaves the window (the earliest time room can appear). */
-  nextRoomAt(now: number): number {
+  /** When enough counted calls have left the window for one more (of this priority). */
+  nextRoomAt(now: number, urgent: boolean): number {
     this.expire(now);
-    let oldest = Infinity;
-    for (let slot = 0; slot <= BUCKETS; slot++) if (this.counts[slot] > 0) oldest = Math.min(oldest, this.indexes[slot]);
-    return oldest === Infinity ? now : (oldest + BUCKETS + 1) * this.width;
+    const limit = this.limitFor(urgent);
+    let remaining = this.total;
+    if (remaining < limit) return now;
+    const filled = [...this.indexes.keys()].filter((slot) => this.counts[slot] > 0).sort((a, b) => this.indexes[a] - this.indexes[b]);
+    for (const slot of filled) {
+      remaining -= this.counts[slot];
+      if (remaining < limit) return (this.indexes[slot] + BUCKETS + 1) * this.width;
+    }
+    return now;
   }
 }
 
@@ -187,8 +203,8 @@ class ApiBudget {
     else this.liveNormal--;
   }
 
-  hasRoom(now: number): boolean {
-    return this.counters.every((c) => c.hasRoom(now));
+  hasRoom(now: number, urgent: boolean): boolean {
+    return this.counters.every((c) => c.hasRoom(now, urgent));
   }
 
   take(now: number): RateTicket {
@@ -196,8 +212,8 @@ class ApiBudget {
     return { sent: () => this.counters.forEach((c, i) => c.move(buckets[i], this.now())) };
   }
 
-  nextRoomAt(now: number): number {
-    return Math.max(...this.counters.filter((c) => !c.hasRoom(now)).map((c) => c.nextRoomAt(now)), now);
+  nextRoomAt(now: number, urgent: boolean): number {
+    return Math.max(...this.counters.map((c) => c.nextRoomAt(now, urgent)), now);
   }
 }
 
@@ -211,6 +227,9 @@ export class WecomRateLimiter {
     for (const b of options.budgets) {
       if (!Number.isInteger(b.limit) || b.limit < 1) throw new Error('rate budget limit must be a positive integer');
       if (!Number.isInteger(b.windowMs) || b.windowMs < 1) throw new Error('rate budget windowMs must be a positive integer');
+      if (b.urgentLimit !== undefined && (!Number.isInteger(b.urgentLimit) || b.urgentLimit < b.limit)) {
+        throw new Error('rate budget urgentLimit must be an integer no smaller than limit');
+      }
     }
     this.exempt = new Set(options.exempt ?? ['message/send']);
     // Never backwards (a wall-clock step would otherwise recount old buckets as new ones).
@@ -240,7 +259,7 @@ export class WecomRateLimiter {
     const urgent = options.priority === 'urgent';
     // Nobody may overtake a waiter of the same or higher priority.
     const ahead = urgent ? budget.liveUrgent : budget.waiting;
-    if (ahead === 0 && budget.hasRoom(now)) return Promise.resolve(budget.take(now));
+    if (ahead === 0 && budget.hasRoom(now, urgent)) return Promise.resolve(budget.take(now));
     return new Promise<RateTicket>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, urgent, done: false };
       if (options.deadlineAt !== undefined) {
@@ -259,7 +278,7 @@ export class WecomRateLimiter {
         budget.liveNormal++;
       }
       if (budget.reportedUntil <= now) {
-        budget.reportedUntil = budget.nextRoomAt(now);
+        budget.reportedUntil = budget.nextRoomAt(now, urgent);
         this.options.onExhausted?.(key, budget.waiting);
       }
       this.drain(budget);
@@ -269,7 +288,9 @@ export class WecomRateLimiter {
   private budgetFor(key: string): ApiBudget {
     let budget = this.budgets.get(key);
     if (!budget) {
-      const counters = this.options.budgets.map((b) => new BucketCounter(b.limit, Math.max(1, Math.ceil((b.windowMs + this.marginMs) / BUCKETS))));
+      const counters = this.options.budgets.map(
+        (b) => new BucketCounter(b.limit, b.urgentLimit ?? b.limit, Math.max(1, Math.ceil((b.windowMs + this.marginMs) / BUCKETS))),
+      );
       this.budgets.set(key, (budget = new ApiBudget(counters, this.now)));
     }
     return budget;
@@ -277,16 +298,21 @@ export class WecomRateLimiter {
 
   /** Serves waiters while there is room (urgent first), then sleeps until room reappears. */
   private drain(budget: ApiBudget): void {
-    if (budget.timer) return;
+    // Recomputed on every arrival: an urgent waiter needs an earlier wake-up than normal ones.
+    if (budget.timer) {
+      clearTimeout(budget.timer);
+      budget.timer = undefined;
+    }
     for (;;) {
       const queue = this.nextQueue(budget);
       if (!queue) return;
+      const urgent = queue === budget.urgent;
       const now = this.now();
-      if (!budget.hasRoom(now)) {
+      if (!budget.hasRoom(now, urgent)) {
         budget.timer = setTimeout(() => {
           budget.timer = undefined;
           this.drain(budget);
-        }, Math.max(1, budget.nextRoomAt(now) - now));
+        }, Math.max(1, budget.nextRoomAt(now, urgent) - now));
         return;
       }
       const waiter = queue.shift()!;
