@@ -118,8 +118,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
   const runWorkers = options.runWorkers ?? config.role !== 'web';
   if (runWorkers) {
     // Leases this instance held when it last died are ours to finish now, not after they expire.
+    const mine = `${config.instanceId}#`;
     const freed =
-      (await inbox.queue.releaseLeasesOf(`${config.instanceId}#`)) + (await jobs.queue.releaseLeasesOf(`${config.instanceId}#`));
+      (await inbox.queue.releaseLeasesOf(mine)) + (await jobs.welcomeQueue.releaseLeasesOf(mine)) + (await jobs.queue.releaseLeasesOf(mine));
     if (freed > 0) logger.warn({ freed }, 'resuming work left unfinished by a previous run of this instance');
     wakers.push(() => inbox.worker.notify(), () => jobs.welcome.notify(), () => jobs.general.notify());
     inbox.worker.start();

@@ -4,6 +4,7 @@ import { InboxEvent } from '../src/inbox/inbox-event.entity';
 import { welcomeDeadline } from '../src/inbox/intake';
 import { CallbackCrypto } from '../src/wecom/crypto';
 import { CORP, eventually, Harness, startHarness } from './support/harness';
+import { countStatements } from './support/statement-counter';
 
 const vector = JSON.parse(fs.readFileSync(path.resolve(__dirname, 'fixtures/wecom-official-callback-vector.json'), 'utf8'));
 
@@ -62,10 +63,43 @@ describe('WeCom callback intake over HTTP', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'contact.added', status: 'pending', partitionKey: 'contact:wmRetried01' });
     expect(rows[0].payload).toMatchObject({ userId: 'zhangsan', externalUserId: 'wmRetried01', state: 'teststate', welcomeCode: 'CODE-1' });
-    // The welcome is queued in the same transaction, once.
-    const jobs = await h.runtime.ctx.dataSource.query(`SELECT kind, dedup_key, priority, deadline_at FROM job`);
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ kind: 'welcome', dedup_key: 'welcome:CODE-1' });
+    // The welcome is stored on the same row, by the same INSERT, once; no job row.
+    expect(rows[0]).toMatchObject({ welcomeCode: 'CODE-1', welcomeStatus: 'pending', welcomeAttempts: 0, welcomeLeaseOwner: null });
+    expect(rows[0].welcomeDeadlineAt).toBe(rows[0].receivedAt + 20_000);
+    expect(rows[0].welcomeAvailableAt).toBe(rows[0].receivedAt);
+    expect(await h.runtime.ctx.dataSource.query(`SELECT id FROM job`)).toEqual([]);
+    // What an operator sees.
+    expect((await h.admin('GET', '/api/admin/queues')).body).toEqual({ inbox: { pending: 1 }, welcomes: { pending: 1 }, jobs: {} });
+    const listed = (await h.admin('GET', '/api/admin/welcomes?status=pending')).body.items;
+    expect(listed).toEqual([expect.objectContaining({ id: rows[0].id, kind: 'welcome', status: 'pending', attempts: 0, deadlineAt: new Date(rows[0].welcomeDeadlineAt!).toISOString() })]);
+  });
+
+  it('intake is exactly one statement, an INSERT without a transaction; a retry is one statement that stores nothing', async () => {
+    const add = { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zhangsan', ExternalUserID: 'wmOneInsert', State: 'teststate', WelcomeCode: 'CODE-ONE' };
+    const first = await countStatements(h.runtime.ctx.dataSource, () => h.driver.postCallback(add));
+    expect(first.result.status).toBe(200);
+    expect(first.statements).toEqual([expect.stringMatching(/^INSERT INTO inbox_event \(/)]);
+    const retry = await countStatements(h.runtime.ctx.dataSource, () => h.driver.postCallback(add));
+    expect(retry.result.status).toBe(200);
+    expect(retry.statements).toEqual([expect.stringMatching(/^INSERT INTO inbox_event \(/)]);
+    expect(await inboxRows(h)).toHaveLength(1);
+    // Not an add: no welcome on the row.
+    const edit = await countStatements(h.runtime.ctx.dataSource, () =>
+      h.driver.postCallback({ Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: 'zhangsan', ExternalUserID: 'wmOneInsert' }),
+    );
+    expect(edit.statements).toEqual([expect.stringMatching(/^INSERT INTO inbox_event \(/)]);
+    const rows = await inboxRows(h);
+    expect(rows.map((r) => [r.kind, r.welcomeStatus, r.welcomeCode])).toEqual([
+      ['contact.added', 'pending', 'CODE-ONE'],
+      ['contact.edited', null, null],
+    ]);
+  });
+
+  it('an add without a welcome code (e.g. the customer was added from a group chat) stores no welcome', async () => {
+    const r = await h.driver.postCallback({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zhangsan', ExternalUserID: 'wmNoCode' });
+    expect(r.status).toBe(200);
+    const [row] = await inboxRows(h);
+    expect(row).toMatchObject({ kind: 'contact.added', welcomeStatus: null, welcomeCode: null, welcomeDeadlineAt: null });
   });
 
   it('a re-encrypted retry of the same event (new nonce and timestamp) is still a no-op', async () => {

@@ -7,6 +7,7 @@ import { recordActivity } from '../src/leads/scoring/record-activity';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { testDbKind } from './support/database';
 import { eventually, Harness, startHarness } from './support/harness';
+import { makeWelcomeDue, welcomeOf } from './support/welcomes';
 
 /**
  * Correctness of the capture road under the awkward interleavings: a WeCom answer lost after
@@ -33,7 +34,8 @@ async function timelineOf(externalUserId: string, kind?: string): Promise<Timeli
   const lead = await leadOf(externalUserId);
   return ds().getRepository(TimelineEntry).find({ where: { leadId: lead.id, ...(kind ? { kind } : {}) }, order: { id: 'ASC' } });
 }
-const welcomeJobOf = (code: string) => ds().getRepository(Job).findOneByOrFail({ dedupKey: `welcome:${code}` });
+/** The welcome lives on its add's inbox row; it reads like the job it used to be. */
+const welcomeJobOf = (code: string) => welcomeOf(ds(), code);
 const sendsOf = (code: string) => h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as { welcome_code: string }).welcome_code === code);
 const deliveredWelcomes = (externalUserId: string) => h.sim.state.welcomeMessages.filter((w) => w.external_userid === externalUserId);
 /** Skips a retry's backoff wait. */
@@ -63,7 +65,7 @@ async function capturedAdd(name: string): Promise<{ externalUserId: string; code
 /** Drives one welcome job through the lane until it is no longer pending, retry waits skipped. */
 async function runWelcomeToTheEnd(code: string): Promise<Job> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    await makeDue('dedup_key = ?', [`welcome:${code}`]);
+    await makeWelcomeDue(ds(), code);
     await h.runtime.jobs.welcome.drainOnce();
     const job = await welcomeJobOf(code);
     if (job.status !== 'pending') return job;
@@ -133,7 +135,7 @@ describe('welcome: a dead-lettered welcome tells the rep', () => {
     expect(notes[0].data).toMatchObject({ outcomeUnknown: false, error: expect.stringContaining('40014') });
     expect((await timelineOf(externalUserId)).filter((e) => e.kind.startsWith('welcome.'))).toHaveLength(1);
     // Dead-lettering it again (a replay that fails once more) queues no second note.
-    await ds().query(`UPDATE job SET status = 'pending', attempts = 7, lease_until = NULL, lease_owner = NULL WHERE id = ?`, [job.id]);
+    await ds().query(`UPDATE inbox_event SET welcome_status = 'pending', welcome_attempts = 7, welcome_lease_until = NULL, welcome_lease_owner = NULL WHERE id = ?`, [job.id]);
     h.sim.faults.inject({ path: 'externalcontact/send_welcome_msg', errcode: 40014, times: 2 });
     expect((await runWelcomeToTheEnd(code)).status).toBe('dead');
     await writeDeferredNotes();

@@ -36,7 +36,8 @@ const eventHandlers: EventHandlers = {
 
 const jobHandlers: JobHandlers = {
   flaky: async (job, ctx) => jobBehaviors.get(String(job.payload.key))!(job, ctx),
-  welcome: async (job, ctx) => jobBehaviors.get(String(job.payload.key))!(job, ctx),
+  // Welcomes live on inbox rows and carry their code, not a test key.
+  welcome: async (job, ctx) => jobBehaviors.get(String(job.payload.key ?? job.payload.welcomeCode))!(job, ctx),
 };
 
 /** Gates still closed when a test fails; opened in afterAll so no handler hangs the shutdown. */
@@ -329,9 +330,10 @@ describe('queue workers driven one batch at a time', () => {
       expect(unknown.lastError).toContain('no handler for job kind');
     });
 
-    it('welcome jobs are only taken by the welcome lane, everything else only by the general lane', async () => {
+    it('welcomes (on their inbox rows) are only taken by the welcome lane, jobs only by the general lane', async () => {
+      const ds = h.runtime.ctx.dataSource;
       const handled: string[] = [];
-      jobBehaviors.set('w1', async () => {
+      jobBehaviors.set('W-CODE-1', async () => {
         handled.push('welcome');
         return 'done';
       });
@@ -339,14 +341,23 @@ describe('queue workers driven one batch at a time', () => {
         handled.push('general');
         return 'done';
       });
-      await enqueue('welcome', 'w1', PRIORITY.welcome);
+      const add = await h.driver.postCallback({ Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'zhangsan', ExternalUserID: 'wmLanes01', WelcomeCode: 'W-CODE-1' });
+      expect(add.status).toBe(200);
       await enqueue('flaky', 'g1');
+      // A welcome job of the previous version (lane 'welcome' since the migration) is no general work either.
+      await ds.query(
+        `INSERT INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, created_at) VALUES ('welcome', 'welcome', 'welcome:OLD', '{}', 0, 'pending', 0, 0, 0)`,
+      );
       expect(await h.runtime.jobs.general.drainOnce()).toBe(1);
       expect(handled).toEqual(['general']);
       expect(await h.runtime.jobs.general.drainOnce()).toBe(0);
       expect(await h.runtime.jobs.welcome.drainOnce()).toBe(1);
       expect(handled).toEqual(['general', 'welcome']);
-      expect((await jobRow('welcome', 'w1')).status).toBe('done');
+      expect(await h.runtime.jobs.welcome.drainOnce()).toBe(0);
+      const [row] = await ds.query(`SELECT status, welcome_status, welcome_attempts FROM inbox_event WHERE partition_key = 'contact:wmLanes01'`);
+      // The event itself is untouched by the welcome lane: the inbox worker still has it to do.
+      expect({ ...row, welcome_attempts: Number(row.welcome_attempts) }).toEqual({ status: 'pending', welcome_status: 'done', welcome_attempts: 1 });
+      expect((await jobRow('welcome', 'OLD')).status).toBe('pending');
     });
   });
 });
@@ -565,11 +576,14 @@ describe('queue housekeeping', () => {
   });
 });
 
-/** A welcome job queued 30 s ago with the given deadline, straight into the table. */
-function insertWelcomeJob(h: Harness, code: string, deadlineAt: number, now: number) {
+/** An add's inbox row with an open welcome, stored 30 s ago with the given deadline, straight into the table. */
+function insertWelcome(h: Harness, code: string, deadlineAt: number, now: number) {
+  const event = { kind: 'contact.added', userId: 'zhangsan', externalUserId: `wm-${code}`, welcomeCode: code, createTime: 0 };
   return h.runtime.ctx.dataSource.query(
-    `INSERT INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at) VALUES ('welcome', 'welcome', ?, ?, 0, 'pending', 0, ?, ?, ?)`,
-    [`welcome:${code}`, JSON.stringify({ code }), now - 30_000, deadlineAt, now - 30_000],
+    `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at,
+       welcome_code, welcome_status, welcome_attempts, welcome_available_at, welcome_deadline_at)
+     VALUES (?, ?, 'contact.added', ?, '', 'done', 1, ?, ?, ?, 'pending', 0, ?, ?)`,
+    [`add:${code}`, `contact:wm-${code}`, JSON.stringify(event), now - 30_000, now - 30_000, code, now - 30_000, deadlineAt],
   );
 }
 
@@ -582,7 +596,7 @@ describe('welcome lane under a backlog', () => {
         runWorkers: false,
         jobHandlers: {
           welcome: async (job) => {
-            order.push(String(job.payload.code));
+            order.push(String(job.payload.welcomeCode));
             return 'done';
           },
         },
@@ -590,22 +604,22 @@ describe('welcome lane under a backlog', () => {
     });
     try {
       const now = Date.now();
-      const welcome = (code: string, deadlineAt: number) => insertWelcomeJob(h, code, deadlineAt, now);
+      const welcome = (code: string, deadlineAt: number) => insertWelcome(h, code, deadlineAt, now);
       await welcome('expired-1', now - 5_000);
       await welcome('valid-older', now + 15_000);
       await welcome('expired-2', now - 1_000);
       await welcome('valid-newer', now + 19_000);
       // The MySQL policy (welcomesFirst), exercised here on both databases.
       const { createJobWorkers } = await import('../src/jobs/job-worker');
-      const lanes = createJobWorkers(h.runtime.ctx, { welcome: async (job) => (order.push(String(job.payload.code)), 'done') }, { concurrency: 8, welcomesFirst: true });
+      const lanes = createJobWorkers(h.runtime.ctx, { welcome: async (job) => (order.push(String(job.payload.welcomeCode)), 'done') }, { concurrency: 8, welcomesFirst: true });
       expect(await lanes.welcome.drainOnce()).toBe(2);
       expect(order).toEqual(['valid-newer', 'valid-older']);
-      const rows = await h.runtime.ctx.dataSource.query(`SELECT dedup_key, status, last_error FROM job ORDER BY id`);
+      const rows = await h.runtime.ctx.dataSource.query(`SELECT welcome_code, welcome_status, welcome_last_error FROM inbox_event ORDER BY id`);
       expect(rows).toEqual([
-        { dedup_key: 'welcome:expired-1', status: 'dead', last_error: 'welcome code expired before it could be sent' },
-        { dedup_key: 'welcome:valid-older', status: 'done', last_error: null },
-        { dedup_key: 'welcome:expired-2', status: 'dead', last_error: 'welcome code expired before it could be sent' },
-        { dedup_key: 'welcome:valid-newer', status: 'done', last_error: null },
+        { welcome_code: 'expired-1', welcome_status: 'dead', welcome_last_error: 'welcome code expired before it could be sent' },
+        { welcome_code: 'valid-older', welcome_status: 'done', welcome_last_error: null },
+        { welcome_code: 'expired-2', welcome_status: 'dead', welcome_last_error: 'welcome code expired before it could be sent' },
+        { welcome_code: 'valid-newer', welcome_status: 'done', welcome_last_error: null },
       ]);
     } finally {
       await h.close();
@@ -617,13 +631,13 @@ describe('welcome lane under a backlog', () => {
     const h = await startHarness({ runtime: { runWorkers: false } });
     try {
       const now = Date.now();
-      const welcome = (code: string, deadlineAt: number) => insertWelcomeJob(h, code, deadlineAt, now);
+      const welcome = (code: string, deadlineAt: number) => insertWelcome(h, code, deadlineAt, now);
       await welcome('expired-1', now - 5_000);
       await welcome('valid-older', now + 15_000);
       await welcome('valid-newer', now + 19_000);
       const order: string[] = [];
       const { createJobWorkers } = await import('../src/jobs/job-worker');
-      const lanes = createJobWorkers(h.runtime.ctx, { welcome: async (job) => (order.push(String(job.payload.code)), 'done') }, { concurrency: 8, welcomeConcurrency: 1 });
+      const lanes = createJobWorkers(h.runtime.ctx, { welcome: async (job) => (order.push(String(job.payload.welcomeCode)), 'done') }, { concurrency: 8, welcomeConcurrency: 1 });
       expect(await lanes.welcome.drainOnce()).toBe(1);
       expect(await lanes.welcome.drainOnce()).toBe(1);
       expect(order).toEqual(['valid-newer', 'valid-older']);

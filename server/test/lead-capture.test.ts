@@ -193,7 +193,8 @@ describe('lead capture through channels', () => {
       expect(r.status).toBe(200);
       await queuesSettled(h);
       expect(h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === code)).toHaveLength(0);
-      const [job] = await h.runtime.ctx.dataSource.query(`SELECT status, attempts, last_error FROM job WHERE dedup_key = ?`, [`welcome:${code}`]);
+      // The welcome lives on the add's inbox row (welcome_* columns).
+      const [job] = await h.runtime.ctx.dataSource.query(`SELECT welcome_status AS status, welcome_attempts AS attempts, welcome_last_error AS last_error FROM inbox_event WHERE welcome_code = ?`, [code]);
       expect(job).toMatchObject({ status: 'dead' });
       // Claimed once and given up (SQLite), or dead-lettered unclaimed by the welcome lane's sweep (MySQL).
       expect(Number(job.attempts)).toBe(isMysql(h.runtime.ctx.dataSource) ? 0 : 1);
@@ -213,7 +214,7 @@ describe('lead capture through channels', () => {
       await queuesSettled(h);
       const calls = h.sim.callsTo('externalcontact/send_welcome_msg').filter((c) => (c.body as any).welcome_code === 'CODE-WECOM-NEVER-ISSUED');
       expect(calls.map((c) => c.errcode)).toEqual([41050]);
-      const [job] = await h.runtime.ctx.dataSource.query(`SELECT status, last_error FROM job WHERE dedup_key = 'welcome:CODE-WECOM-NEVER-ISSUED'`);
+      const [job] = await h.runtime.ctx.dataSource.query(`SELECT welcome_status AS status, welcome_last_error AS last_error FROM inbox_event WHERE welcome_code = 'CODE-WECOM-NEVER-ISSUED'`);
       expect(job.status).toBe('dead');
       expect(job.last_error).toContain('41050');
       const d = await detail(externalUserId);
@@ -265,7 +266,7 @@ describe('lead capture through channels', () => {
       const d = await detail(externalUserId);
       expect(d.attribution).toBe('organic');
       expect(d.timeline.find((e: any) => e.kind === 'lead.created').summary).toContain('nosuchchannel');
-      const welcomeJobs = await h.runtime.ctx.dataSource.query(`SELECT status FROM job WHERE kind = 'welcome' AND payload LIKE ?`, [`%${externalUserId}%`]);
+      const welcomeJobs = await h.runtime.ctx.dataSource.query(`SELECT welcome_status AS status FROM inbox_event WHERE welcome_status IS NOT NULL AND partition_key = ?`, [`contact:${externalUserId}`]);
       expect(welcomeJobs).toEqual([{ status: 'skipped' }]);
     });
 

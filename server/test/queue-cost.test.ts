@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { isMysql } from '../src/db/data-source';
 import { enqueueJob, PRIORITY } from '../src/jobs/enqueue';
 import { jobFromRow } from '../src/jobs/job-row';
+import { createWelcomeQueue, welcomeFromRow } from '../src/inbox/welcome-queue';
 import { silentLogger } from '../src/logger';
 import { LeasedQueue } from '../src/queue/leased-queue';
 import { QueueWorker } from '../src/queue/queue-worker';
@@ -136,18 +137,39 @@ describe('claiming a batch', () => {
 });
 
 describe('lanes', () => {
-  it('the general lane never takes a welcome job, and its claim reads the lane index', async () => {
-    await enqueueJob(ds.manager, { kind: 'welcome', dedupKey: 'welcome:W1', payload: {}, priority: PRIORITY.welcome, availableAt: 0 });
+  it('the general lane never takes a welcome: neither one on an inbox row nor an old welcome job', async () => {
+    const now = Date.now();
+    await ds.query(
+      `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at, welcome_code, welcome_status, welcome_attempts, welcome_available_at, welcome_deadline_at)
+       VALUES ('add-1', 'contact:wmW', 'contact.added', ?, '', 'done', 1, 0, ?, 'CODE-W', 'pending', 0, 0, ?)`,
+      [JSON.stringify({ kind: 'contact.added', userId: 'zhangsan', externalUserId: 'wmW', welcomeCode: 'CODE-W' }), now, now + 20_000],
+    );
+    // As migration 1732300007000 left it, and as an instance of the previous version writes it.
+    await ds.query(
+      `INSERT INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, created_at) VALUES ('welcome', 'welcome', 'welcome:OLD', '{}', 0, 'pending', 0, 0, 0)`,
+    );
+    await ds.query(
+      `INSERT INTO job (kind, dedup_key, payload, priority, status, attempts, available_at, created_at) VALUES ('welcome', 'welcome:OLDER', '{}', 0, 'pending', 0, 0, 0)`,
+    );
     await addJobs(1);
-    const { result, detailed } = await countStatements(ds, () => jobQueue('w1', Date.now).claim(8, 30_000, general));
-    expect(result.map((r) => r.raw.dedup_key)).toEqual(['cost-0']);
-    const [row] = await ds.query(`SELECT lane, status, attempts FROM job WHERE dedup_key = 'welcome:W1'`);
-    expect({ ...row, attempts: Number(row.attempts) }).toEqual({ lane: 'welcome', status: 'pending', attempts: 0 });
+    // The service's general lane (its handler's outcome does not matter here).
+    const { result, detailed } = await countStatements(ds, () => h.runtime.jobs.general.drainOnce());
+    expect(result).toBe(1);
+    const untouched = await ds.query(`SELECT dedup_key, attempts FROM job WHERE kind = 'welcome' ORDER BY id`);
+    expect(untouched.map((r: { dedup_key: string; attempts: unknown }) => [r.dedup_key, Number(r.attempts)])).toEqual([
+      ['welcome:OLD', 0],
+      ['welcome:OLDER', 0],
+    ]);
     // The plan of the claim's search: the (status, lane, priority, id) index, in order, no sort.
     const search = detailed[0];
     const plan = JSON.stringify(await ds.query(`${mysql ? 'EXPLAIN' : 'EXPLAIN QUERY PLAN'} ${search.sql}`, search.params));
     expect(plan).toContain('idx_job_claim_lane');
     expect(plan).not.toMatch(/filesort|TEMP B-TREE/i);
+    // The welcome lane takes the welcome from its inbox row.
+    const welcomes = await createWelcomeQueue(ds, 'w1').claim(8, 21_000);
+    expect(welcomes.map((w) => welcomeFromRow(w.raw).payload)).toEqual([
+      expect.objectContaining({ welcomeCode: 'CODE-W', externalUserId: 'wmW', userId: 'zhangsan', mayHaveSentAt: null }),
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ import { ERRCODE, WecomApiError } from '../wecom/errors';
 import { Channel } from './channel.entity';
 import { recentChannelForState } from './attribution';
 
+/** A welcome as the lane hands it over (inbox/welcome-queue.ts welcomeFromRow). */
 interface WelcomePayload {
   welcomeCode: string;
   userId: string;
@@ -14,7 +15,7 @@ interface WelcomePayload {
   state: string | null;
   receivedAt: number;
   /**
-   * Stored on the job before each send_welcome_msg whose outcome is not yet known, cleared only
+   * Stored (inbox_event.welcome_may_have_sent_at) before each send_welcome_msg whose outcome is not yet known, cleared only
    * when WeCom's answer shows it did not act. Set on a later run means an earlier request of ours
    * may have delivered the welcome (the process died mid-call, or the answer was lost), so a
    * "code already used" is our own success, and an unsent welcome may in fact have arrived.
@@ -109,16 +110,40 @@ export async function noteExpiredWelcomes(jobs: Job[], manager: EntityManager, c
   await recordOnLeadsLater(manager, notes);
 }
 
-/** Stores (or clears) the mark before WeCom is asked, so it survives the process dying mid-call. */
-async function markMayHaveSent(ctx: AppContext, job: Job, at: number | null): Promise<void> {
-  const payload = job.payload as unknown as WelcomePayload;
-  // In memory too: the dead-letter note reads it from this very row.
-  payload.mayHaveSentAt = at;
-  await ctx.dataSource.getRepository(Job).update({ id: job.id }, { payload: job.payload as never });
+/** Another worker holds this welcome now (our lease ran out): it must not be sent from here. */
+export class WelcomeLeaseLostError extends Error {
+  constructor() {
+    super('welcome lease lost before sending');
+    this.name = 'WelcomeLeaseLostError';
+  }
 }
 
 /**
- * Job `welcome`: the channel's welcome message through send_welcome_msg, inside the code's 20 s.
+ * Stores (or clears) the mark on the welcome's inbox row before WeCom is asked, so it survives
+ * the process dying mid-call. Only while this worker holds the welcome's lease: a worker whose
+ * lease ran out must not send, and must not wipe the mark of the one that now holds it.
+ */
+async function markMayHaveSent(ctx: AppContext, job: Job, at: number | null): Promise<void> {
+  const payload = job.payload as unknown as WelcomePayload;
+  // In memory too: the dead-letter note reads it from this very object.
+  payload.mayHaveSentAt = at;
+  const runner = ctx.dataSource.createQueryRunner();
+  try {
+    const result = await runner.query(
+      `UPDATE inbox_event SET welcome_may_have_sent_at = ? WHERE id = ? AND welcome_lease_owner = ? AND welcome_status = 'pending'`,
+      [at, job.id, job.leaseOwner],
+      true,
+    );
+    if ((result.affected ?? 0) !== 1) throw new WelcomeLeaseLostError();
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * The welcome lane's handler (a welcome lives on its inbox row, see inbox/welcome-queue.ts; it
+ * comes here in the shape of a job whose id is the inbox row's): the channel's welcome message
+ * through send_welcome_msg, inside the code's 20 s.
  * The code is single-use, so WeCom itself guarantees no customer gets two; 41051 after a request
  * of ours that may have reached WeCom means that request went through.
  */

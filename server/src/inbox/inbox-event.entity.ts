@@ -8,6 +8,7 @@ export type InboxStatus = 'pending' | 'done' | 'ignored' | 'dead';
 @Entity('inbox_event')
 @Index('idx_inbox_partition_open', ['partitionKey', 'status', 'id'])
 @Index('idx_inbox_open', ['status', 'id'])
+@Index('idx_inbox_welcome_open', ['welcomeStatus', 'welcomeDeadlineAt'])
 export class InboxEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: number;
@@ -51,4 +52,42 @@ export class InboxEvent {
 
   @Column({ name: 'finished_at', type: 'bigint', nullable: true, transformer: epochMs })
   finishedAt: number | null;
+
+  // The add's welcome message, a queue of its own on the same row (inbox/welcome-queue.ts):
+  // stored by the same INSERT as the event, worked by the welcome lane. NULL status: no welcome.
+
+  @Column({ name: 'welcome_code', type: 'varchar', length: 256, nullable: true })
+  welcomeCode: string | null;
+
+  @Column({ name: 'welcome_status', type: 'varchar', length: 16, nullable: true })
+  welcomeStatus: 'pending' | 'done' | 'skipped' | 'ignored' | 'dead' | null;
+
+  @Column({ name: 'welcome_attempts', type: 'int', default: 0 })
+  welcomeAttempts: number;
+
+  @Column({ name: 'welcome_available_at', type: 'bigint', nullable: true, transformer: epochMs })
+  welcomeAvailableAt: number | null;
+
+  /** The code's 20 s end here (intake.ts welcomeDeadline). */
+  @Column({ name: 'welcome_deadline_at', type: 'bigint', nullable: true, transformer: epochMs })
+  welcomeDeadlineAt: number | null;
+
+  @Column({ name: 'welcome_lease_owner', type: 'varchar', length: 64, nullable: true })
+  welcomeLeaseOwner: string | null;
+
+  @Column({ name: 'welcome_lease_until', type: 'bigint', nullable: true, transformer: epochMs })
+  welcomeLeaseUntil: number | null;
+
+  @Column({ name: 'welcome_last_error', type: 'text', nullable: true })
+  welcomeLastError: string | null;
+
+  @Column({ name: 'welcome_finished_at', type: 'bigint', nullable: true, transformer: epochMs })
+  welcomeFinishedAt: number | null;
+
+  /**
+   * Set before each send_welcome_msg whose outcome is not yet known, cleared only when WeCom's
+   * answer shows it did not act (channels/welcome-job.ts).
+   */
+  @Column({ name: 'welcome_may_have_sent_at', type: 'bigint', nullable: true, transformer: epochMs })
+  welcomeMayHaveSentAt: number | null;
 }

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { isMysql, isUniqueViolation } from '../db/data-source';
-import { PRIORITY } from '../jobs/enqueue';
+import { isUniqueViolation } from '../db/data-source';
 import type { ParsedCallback } from '../wecom/events';
 
 /** WeCom's welcome_code is valid for 20 s from the add event. */
@@ -27,39 +26,36 @@ export function welcomeDeadline(createTimeSeconds: number, receivedAt: number): 
 export type IntakeResult = 'stored' | 'duplicate';
 
 /**
- * Makes a verified callback durable. The welcome message, the one side effect with a 20 s
- * deadline, is queued in the same transaction so it never waits behind the inbox backlog.
- * Called before the 200 reply: no WeCom call happens here.
+ * Makes a verified callback durable: one INSERT, no explicit transaction. The welcome message,
+ * the one side effect with a 20 s deadline, is stored on the same row (welcome_* columns, worked
+ * by the welcome lane, inbox/welcome-queue.ts), so it never waits behind the inbox backlog and
+ * can never exist without its event or the other way round. A repeated callback (same dedup
+ * key) hits the unique key and stores nothing. Called before the 200 reply: no WeCom call here.
  */
-export async function storeCallback(dataSource: DataSource, parsed: ParsedCallback, rawXml: string): Promise<IntakeResult> {
-  const now = Date.now();
+export async function storeCallback(dataSource: DataSource, parsed: ParsedCallback, rawXml: string, now = Date.now()): Promise<IntakeResult> {
   const { event } = parsed;
-  // Plain SQL, not the query builder: this runs once per callback before the ack. With mysql2's
-  // per-query stack traces off too, the ack path's CPU fell by about 30% (profiled at 500/s,
-  // docs/benchmarks.md).
-  const ignore = isMysql(dataSource) ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
+  const welcomeCode = event.kind === 'contact.added' && event.welcomeCode ? event.welcomeCode : null;
+  // Plain SQL, not the query builder: this runs once per callback before the ack (the query
+  // builder was a fifth of the ack path's CPU, docs/benchmarks.md).
   try {
-    await dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-        [parsed.dedupKey.slice(0, 191), parsed.partitionKey.slice(0, 191), event.kind, JSON.stringify(event), rawXml, now, now],
-      );
-      if (event.kind === 'contact.added' && event.welcomeCode) {
-        const payload = {
-          welcomeCode: event.welcomeCode,
-          userId: event.userId,
-          externalUserId: event.externalUserId,
-          state: event.state ?? null,
-          receivedAt: now,
-        };
-        await manager.query(
-          `${ignore} INTO job (kind, lane, dedup_key, payload, priority, status, attempts, available_at, deadline_at, created_at)
-           VALUES ('welcome', 'welcome', ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-          [`welcome:${event.welcomeCode}`.slice(0, 191), JSON.stringify(payload), PRIORITY.welcome, now, welcomeDeadline(event.createTime, now), now],
-        );
-      }
-    });
+    await dataSource.query(
+      `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at,
+         welcome_code, welcome_status, welcome_attempts, welcome_available_at, welcome_deadline_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, 0, ?, ?)`,
+      [
+        parsed.dedupKey.slice(0, 191),
+        parsed.partitionKey.slice(0, 191),
+        event.kind,
+        JSON.stringify(event),
+        rawXml,
+        now,
+        now,
+        welcomeCode,
+        welcomeCode ? 'pending' : null,
+        welcomeCode ? now : null,
+        welcomeCode && event.kind === 'contact.added' ? welcomeDeadline(event.createTime, now) : null,
+      ],
+    );
     return 'stored';
   } catch (error) {
     if (isUniqueViolation(error)) return 'duplicate';

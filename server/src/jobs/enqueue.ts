@@ -13,9 +13,8 @@ export interface JobRequest {
   lane?: string;
 }
 
-/** Lanes of the job table: welcomes have workers of their own; everything else shares one. */
+/** The lane every job kind runs in today. */
 export const GENERAL_LANE = 'general';
-export const WELCOME_LANE = 'welcome';
 
 /**
  * For a job that stands for "bring X up to date" rather than a one-off effect (e.g. a lead's
@@ -50,7 +49,7 @@ export async function enqueueJobs(manager: EntityManager, requests: JobRequest[]
     .values(
       requests.map((request) => ({
         kind: request.kind,
-        lane: request.lane ?? (request.kind === 'welcome' ? WELCOME_LANE : GENERAL_LANE),
+        lane: request.lane ?? GENERAL_LANE,
         dedupKey: request.dedupKey.slice(0, 191),
         payload: request.payload as never,
         priority: request.priority ?? PRIORITY.notice,

@@ -1,9 +1,10 @@
 import { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
+import { createWelcomeQueue, welcomeFromRow } from '../inbox/welcome-queue';
 import { ClaimFilter, LeasedQueue } from '../queue/leased-queue';
 import { FinalStatus, QueueWorker, QueueWorkerOptions } from '../queue/queue-worker';
 import { WecomApiError } from '../wecom/errors';
-import { GENERAL_LANE, WELCOME_LANE } from './enqueue';
+import { GENERAL_LANE } from './enqueue';
 import { jobFromRow } from './job-row';
 import { Job } from './job.entity';
 
@@ -31,14 +32,18 @@ export interface JobWorkerOptions {
 }
 
 /**
- * Two lanes over the job table: welcomes (20 s deadline) have their own workers so a backlog of
- * tagging or notices can never delay them; everything else shares the general lane.
+ * Two lanes: welcomes (20 s deadline), kept on their inbox rows, have their own workers so a
+ * backlog of tagging or notices can never delay them; every job in the job table shares the
+ * general lane.
  */
 export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options: JobWorkerOptions) {
   const queue = new LeasedQueue(ctx.dataSource, { table: 'job', prioritized: true, clock: options.clock }, ctx.workerId);
+  const welcomeQueue = createWelcomeQueue(ctx.dataSource, ctx.workerId, options.clock);
   const now = queue.now;
   const lane = (
     name: string,
+    laneQueue: LeasedQueue,
+    fromRow: (raw: Record<string, unknown>) => Job,
     concurrency: number,
     filter: ClaimFilter,
     leaseMs: number,
@@ -46,8 +51,8 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
   ) =>
     new QueueWorker<Job>({
       name,
-      queue,
-      fromRow: jobFromRow,
+      queue: laneQueue,
+      fromRow,
       handle: async (job) => {
         const handler = handlers[job.kind];
         if (!handler) throw new UnknownJobKindError(job.kind);
@@ -68,14 +73,16 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
   // A welcome the lane gives up on (expired, refused, or failing until its deadline) is as lost
   // as one the sweep expires: the same note, exactly once.
   const onDeadWelcome: QueueWorkerOptions<Job>['onDeadLetter'] = onWelcomesExpired && ((job, error, manager) => onWelcomesExpired([job], manager, error));
-  const newestFirst = [{ column: 'id', desc: true }];
+  // Newest code first, read backwards along the (welcome_status, welcome_deadline_at) index.
+  const newestFirst = [{ column: 'welcome_deadline_at', desc: true }, { column: 'id', desc: true }];
   const freshWelcomes: ClaimFilter = {
-    sql: 'e.lane = ? AND (e.deadline_at IS NULL OR e.deadline_at > ?)',
-    params: () => [WELCOME_LANE, now() + 500],
+    sql: 'e.welcome_deadline_at > ?',
+    params: () => [now() + 500],
     order: newestFirst,
   };
   const lanes = {
     queue,
+    welcomeQueue,
     // The welcome lease outlives the code's 20 s window, so no second worker can ever call
     // send_welcome_msg while the first may still be trying. A crashed instance's welcomes are
     // freed at its restart (same INSTANCE_ID), not by lease expiry.
@@ -85,12 +92,12 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     // time; newest-first welcomes as many customers as the lane's capacity allows, promptly.
     // Codes that expired unclaimed are dead-lettered in bulk.
     welcome: options.welcomesFirst
-      ? lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+      ? lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
           onDeadLetter: onDeadWelcome,
           sweep: async () => {
             try {
-              const expired = await queue.expireWhere('lane = ? AND deadline_at < ?', [WELCOME_LANE, now()], 'welcome code expired before it could be sent', {
-                alongside: async (rows, manager) => onWelcomesExpired?.(rows.map(jobFromRow), manager),
+              const expired = await welcomeQueue.expireWhere('welcome_deadline_at < ?', [now()], 'welcome code expired before it could be sent', {
+                alongside: async (rows, manager) => onWelcomesExpired?.(rows.map(welcomeFromRow), manager),
               });
               if (expired.length) ctx.logger.warn({ expired: expired.length }, 'welcome codes expired in the backlog');
             } catch (error) {
@@ -103,16 +110,18 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         // and while another process holds the database's write lock every write freezes this
         // process for busy_timeout (measured in the outage fault test). Expired codes are claimed
         // once no valid one waits, and the handler dead-letters them without calling WeCom.
-        lane('jobs:welcome', options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+        lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
           onDeadLetter: onDeadWelcome,
-          fallbackClaimFilter: { sql: 'e.lane = ?', params: [WELCOME_LANE] },
+          fallbackClaimFilter: { sql: 'e.welcome_deadline_at <= ?', params: () => [now() + 500], order: newestFirst },
         }),
   };
   return {
     ...lanes,
     // One process, one event loop: while welcomes queue up, tagging and notices take one slot
     // so the welcome lane gets the CPU it needs to beat the 20 s deadline.
-    general: lane('jobs:general', options.concurrency, { sql: 'e.lane = ?', params: [GENERAL_LANE] }, 30_000, {
+    // A job of kind 'welcome' can only come from an instance of an earlier version during a
+    // deploy (see migration 1732300007100): left to that instance's own welcome lane.
+    general: lane('jobs:general', queue, jobFromRow, options.concurrency, { sql: "e.lane = ? AND e.kind <> 'welcome'", params: [GENERAL_LANE] }, 30_000, {
       throttle: options.welcomesFirst ? () => (lanes.welcome.saturated ? 1 : undefined) : undefined,
     }),
   };

@@ -19,8 +19,9 @@ export class Job {
   kind: string;
 
   /**
-   * Which workers claim it ('welcome' or 'general'). Leading the claim index after status, so a
-   * lane's claim reads only its own rows, never another lane's backlog.
+   * Which workers claim it. Leading the claim index after status, so a lane's claim reads only
+   * its own rows, never another lane's backlog. Every kind runs in 'general' today (welcomes
+   * moved to their inbox rows); rows of kind 'welcome' from before that are in lane 'welcome'.
    */
   @Column({ type: 'varchar', length: 16, default: 'general' })
   lane: string;

@@ -15,10 +15,15 @@ export const pruneQueuesTask: ScheduledTask = {
   async run(ctx, slotStartedAt) {
     const before = slotStartedAt - QUEUE_RETENTION_MS;
     let removed = 0;
-    for (const table of ['inbox_event', 'job']) {
+    // An inbox row also carries its add's welcome: it stays while the welcome is open or dead.
+    const tables = [
+      { table: 'inbox_event', also: ` AND (welcome_status IS NULL OR welcome_status NOT IN ('pending', 'dead'))` },
+      { table: 'job', also: '' },
+    ];
+    for (const { table, also } of tables) {
       for (;;) {
         const ids: Array<{ id: number | string }> = await ctx.dataSource.query(
-          `SELECT id FROM ${table} WHERE status IN ('done', 'ignored', 'skipped') AND finished_at < ? ORDER BY id LIMIT ${BATCH}`,
+          `SELECT id FROM ${table} WHERE status IN ('done', 'ignored', 'skipped') AND finished_at < ?${also} ORDER BY id LIMIT ${BATCH}`,
           [before],
         );
         if (ids.length === 0) break;

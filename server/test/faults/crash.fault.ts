@@ -76,7 +76,7 @@ describe.each(dbKinds)('SIGKILL mid-burst (%s)', (kind) => {
     await settled(probe, 90_000);
 
     const o = await outcome(probe, sim, adds);
-    if (o.missingWelcomes.length) console.log(`[crash ${kind}] welcome jobs:`, await probe.query(`SELECT status, attempts, last_error, COUNT(*) AS n FROM job WHERE kind = 'welcome' GROUP BY status, attempts, last_error`));
+    if (o.missingWelcomes.length) console.log(`[crash ${kind}] welcome jobs:`, await probe.query(`SELECT welcome_status, welcome_attempts, welcome_last_error, COUNT(*) AS n FROM inbox_event WHERE welcome_status IS NOT NULL GROUP BY welcome_status, welcome_attempts, welcome_last_error`));
     expectEachAddCapturedOnce(o, ADDS);
     expect(o.welcomes).toBe(ADDS - o.expiredWelcomes.length);
     // Tags: every customer tagged in WeCom and on the lead, each tag once.

@@ -20,10 +20,15 @@ export async function count(probe: DbProbe, sql: string, params: unknown[] = [])
   return Number((await probe.query<{ n: number }>(sql, params))[0].n);
 }
 
-/** Until nothing is pending in the inbox or the job queue. */
+/** Until nothing is pending in the inbox, the welcomes (on inbox rows) or the job queue. */
 export async function settled(probe: DbProbe, timeoutMs = 60_000): Promise<void> {
   await waitFor(
-    async () => (await count(probe, `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`)) === 0,
+    async () =>
+      (await count(
+        probe,
+        `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM inbox_event WHERE welcome_status = 'pending')
+           + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`,
+      )) === 0,
     timeoutMs,
     200,
     'queues settled',
@@ -100,6 +105,9 @@ export async function outcome(probe: DbProbe, sim: WecomSimulator, adds: Prepare
   const expired = unwelcomed.filter(late);
   const expiryNoted = new Set((await probe.query<{ lead_id: number }>(`SELECT lead_id FROM timeline_entry WHERE kind = 'welcome.expired'`)).map((r) => Number(r.lead_id)));
   const deadJobs = await probe.query<{ kind: string; last_error: string; dedup_key: string }>(`SELECT kind, last_error, dedup_key FROM job WHERE status = 'dead'`);
+  // Welcomes live on their add's inbox row.
+  const deadWelcomes = await probe.query<{ welcome_code: string; welcome_last_error: string }>(`SELECT welcome_code, welcome_last_error FROM inbox_event WHERE welcome_status = 'dead'`);
+  deadJobs.push(...deadWelcomes.map((w) => ({ kind: 'welcome', last_error: w.welcome_last_error, dedup_key: `welcome:${w.welcome_code}` })));
   const noticesPerLead = new Map<number, number>();
   for (const m of sim.state.appMessages.items) {
     if (m.deduplicated) continue;
@@ -137,16 +145,22 @@ export function expectEachAddCapturedOnce(o: Outcome, addCount: number): void {
 }
 
 /**
- * Stored atomically: every stored add_external_contact has its welcome job and every welcome job
- * its inbox event (they are written in one transaction at intake). Returns what is unmatched.
+ * Stored atomically: every stored add_external_contact with a welcome code carries its welcome
+ * (same row, same INSERT at intake), and no welcome exists apart from its event (no welcome job
+ * rows any more). Returns what is unmatched.
  */
 export async function halfWritten(probe: DbProbe): Promise<{ inboxWithoutWelcome: string[]; welcomeWithoutInbox: string[] }> {
-  const inbox = await probe.query<{ payload: string }>(`SELECT payload FROM inbox_event WHERE kind = 'contact.added'`);
+  const inbox = await probe.query<{ payload: string; welcome_code: string | null; welcome_status: string | null }>(
+    `SELECT payload, welcome_code, welcome_status FROM inbox_event WHERE kind = 'contact.added'`,
+  );
   const jobs = await probe.query<{ dedup_key: string }>(`SELECT dedup_key FROM job WHERE kind = 'welcome'`);
-  const inboxCodes = new Set(inbox.map((r) => (JSON.parse(r.payload) as { welcomeCode?: string }).welcomeCode).filter((c): c is string => !!c));
-  const jobCodes = new Set(jobs.map((j) => j.dedup_key.replace(/^welcome:/, '')));
   return {
-    inboxWithoutWelcome: [...inboxCodes].filter((c) => !jobCodes.has(c)),
-    welcomeWithoutInbox: [...jobCodes].filter((c) => !inboxCodes.has(c)),
+    inboxWithoutWelcome: inbox
+      .filter((r) => {
+        const code = (JSON.parse(r.payload) as { welcomeCode?: string }).welcomeCode;
+        return !!code && (r.welcome_code !== code || r.welcome_status === null);
+      })
+      .map((r) => (JSON.parse(r.payload) as { welcomeCode: string }).welcomeCode),
+    welcomeWithoutInbox: jobs.map((j) => j.dedup_key.replace(/^welcome:/, '')),
   };
 }

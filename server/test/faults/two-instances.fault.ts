@@ -70,7 +70,9 @@ describeMysql('two instances on one MariaDB share a burst', () => {
     for (const id of leadIds) expect(o.noticesPerLead.get(id)).toBe(1);
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM lead_tag`)).toBe(ADDS * CHANNEL_TAGS.length);
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event`)).toBe(ADDS);
-    for (const kind of ['welcome', 'mark_tag', 'notify_rep']) {
+    // One welcome per add, on its inbox row.
+    expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event WHERE welcome_status IS NOT NULL`)).toBe(ADDS);
+    for (const kind of ['mark_tag', 'notify_rep']) {
       expect(await count(probe!, `SELECT COUNT(*) AS n FROM job WHERE kind = ?`, [kind])).toBe(ADDS);
     }
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM timeline_entry WHERE kind = 'welcome.sent'`)).toBe(ADDS);

@@ -125,11 +125,12 @@ export function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, i
   return pollUntil(check, timeoutMs, intervalMs);
 }
 
-/** Until the inbox and job queues hold nothing pending. */
+/** Until the inbox, the welcomes (on inbox rows) and the job queue hold nothing pending. */
 export async function queuesSettled(h: Harness, timeoutMs = 15_000): Promise<void> {
   await eventually(async () => {
     const [row] = await h.runtime.ctx.dataSource.query(
-      `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`,
+      `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM inbox_event WHERE welcome_status = 'pending')
+         + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`,
     );
     return Number(row.n) === 0;
   }, timeoutMs);

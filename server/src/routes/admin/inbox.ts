@@ -26,7 +26,38 @@ export function inboxAdminRoutes(app: AppContext): Router {
       );
       return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     };
-    ctx.body = { inbox: await count('inbox_event'), jobs: await count('job') };
+    const welcomes: Array<{ status: string; n: number | string }> = await app.dataSource.query(
+      `SELECT welcome_status AS status, COUNT(*) AS n FROM inbox_event WHERE welcome_status IS NOT NULL GROUP BY welcome_status`,
+    );
+    ctx.body = {
+      inbox: await count('inbox_event'),
+      // Welcomes live on their add's inbox row (inbox/welcome-queue.ts), counted apart.
+      welcomes: Object.fromEntries(welcomes.map((r) => [r.status, Number(r.n)])),
+      jobs: await count('job'),
+    };
+  });
+
+  // The welcome of each add, from its inbox row: the welcome lane's queue.
+  router.get('/welcomes', async (ctx) => {
+    const q = listQuery.parse(ctx.query);
+    const rows: Array<Record<string, unknown>> = await app.dataSource.query(
+      `SELECT id, welcome_status, welcome_attempts, welcome_last_error, welcome_deadline_at, welcome_finished_at, received_at FROM inbox_event
+       WHERE ${q.status ? 'welcome_status = ?' : 'welcome_status IS NOT NULL'} ORDER BY id DESC LIMIT ${q.limit}`,
+      q.status ? [q.status] : [],
+    );
+    const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    ctx.body = {
+      items: rows.map((r) => ({
+        id: Number(r.id),
+        kind: 'welcome',
+        status: r.welcome_status,
+        attempts: Number(r.welcome_attempts),
+        lastError: r.welcome_last_error ?? null,
+        createdAt: iso(ms(r.received_at)),
+        deadlineAt: iso(ms(r.welcome_deadline_at)),
+        finishedAt: iso(ms(r.welcome_finished_at)),
+      })),
+    };
   });
 
   // Both queues share their bookkeeping columns, so one listing serves both.
