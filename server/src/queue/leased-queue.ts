@@ -13,10 +13,9 @@ import { isMysql } from '../db/data-source';
  * lease_until, last_error, finished_at (names can be mapped, see QueueColumns), and optionally
  * partition_key and priority.
  *
- * Cost per batch (the point of this file, see docs/benchmarks.md "Engine"): a claim is one
- * statement on SQLite (UPDATE … RETURNING) and two on MySQL/MariaDB (SELECT the rows, UPDATE them
- * by primary key), and the rows come with it, so no separate load. Completions of rows that
- * finish close together are written by one UPDATE.
+ * Cost per batch (the point of this file, see docs/benchmarks.md "Engine"): a claim is two
+ * statements and the rows come with it, so no separate load (one statement when nothing is due).
+ * Completions of rows that finish close together are written by one UPDATE.
  */
 export interface QueueColumns {
   status: string;
@@ -106,9 +105,12 @@ export class LeasedQueue {
    * Leases up to `limit` rows that are due and returns them, loaded, in claim order. Two workers
    * never get the same row: the UPDATE only takes rows whose lease is free at that moment.
    *
-   * SQLite: one UPDATE … WHERE id IN (the candidates) RETURNING the rows. The statement holds
-   * the database's write lock from the candidate search to the last row written, so it is atomic
-   * against other processes on the file too.
+   * SQLite: a SELECT of the candidate ids, then UPDATE … WHERE id IN (them) AND still free
+   * RETURNING the rows, so what comes back is exactly what this claim won, as written. Not one
+   * UPDATE with the search as its subquery: that takes the database's write lock even when
+   * nothing is due, so every idle poll would be a write, and while another process holds the lock
+   * (a second process on the file, the outage fault test) each one freezes this process for up to
+   * busy_timeout. An idle poll is one read.
    *
    * MySQL/MariaDB (MariaDB 10.11 has no UPDATE … RETURNING): a plain SELECT of the candidate rows,
    * then an UPDATE by primary key that re-checks each row is still free, due, and unchanged since
@@ -147,10 +149,13 @@ export class LeasedQueue {
     const candidates = `SELECT e.id FROM ${t} e WHERE ${conditions.join(' AND ')} ORDER BY ${orderSql} LIMIT ${n}`;
 
     if (!this.mysql) {
+      const found: Array<{ id: number | string }> = await this.dataSource.query(candidates, params);
+      if (found.length === 0) return [];
       const rows: Array<Record<string, unknown>> = await this.dataSource.query(
         `UPDATE ${t} SET ${c.leaseOwner} = ?, ${c.leaseUntil} = ?, ${c.attempts} = ${c.attempts} + 1
-         WHERE id IN (${candidates}) RETURNING ${columns?.join(', ') ?? '*'}`,
-        [owner, until, ...params],
+         WHERE id IN (${found.map(() => '?').join(',')}) AND ${c.status} = 'pending' AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} < ?)
+         RETURNING ${columns?.join(', ') ?? '*'}`,
+        [owner, until, ...found.map((r) => Number(r.id)), now, now],
       );
       // RETURNING gives no order: put them back in claim order.
       rows.sort(compareBy(order));
