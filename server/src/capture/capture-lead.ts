@@ -1,12 +1,15 @@
 import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../db/data-source';
-import { publishEvent } from '../events/publish';
-import type { CaptureSource } from '../events/types';
+import { insertedId } from '../db/inserted-id';
+import { publishEvents } from '../events/publish';
+import type { CaptureSource, DomainEvent } from '../events/types';
 import { Lead } from '../leads/lead.entity';
 import { LeadRelation } from '../leads/lead-relation.entity';
 import { mergeLeads } from '../leads/merge/merge-leads';
-import { changeOwner, recordOwnerChange } from '../leads/ownership/change-owner';
+import { changeOwner, writeOwnerHistory } from '../leads/ownership/change-owner';
+import type { ScoreResult } from '../leads/scoring/compute-score';
 import { recordActivity } from '../leads/scoring/record-activity';
+import { scoreNewLead } from '../leads/scoring/score-new-lead';
 import { addTimelineEntry } from '../leads/timeline';
 import { normalizePhone } from './contact-fields';
 import { resolveIdentity } from './identity';
@@ -68,7 +71,7 @@ const clip = (s: string | null | undefined, n: number) => (s ? s.trim().slice(0,
  *   leads proved to be the same person are merged into the oldest;
  * - the lead created, or the fields it lacked filled (one UPDATE of the changed columns only);
  * - ownership by the rep the customer added (leads/ownership), the relation to that rep;
- * - the path's timeline entry and behaviour signal;
+ * - the path's timeline entry and behaviour signal; a new lead's first score, in its INSERT;
  * - the `lead.captured` event: tagging, notices and assignment subscribe to it.
  */
 export async function captureLead(manager: EntityManager, input: CaptureLeadInput): Promise<CaptureResult> {
@@ -91,25 +94,36 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   }
 
   let created = false;
+  let scoredInInsert = false;
   if (!lead) {
-    const inserted = await insertLead(manager, input, { ...keys, phone });
+    // A new lead is scored from what this capture knows, and the INSERT carries the score.
+    const attributes = input.profile?.attributes && Object.keys(input.profile.attributes).length ? input.profile.attributes : null;
+    const score = input.activity
+      ? await scoreNewLead(manager, { attributes, createdAt: input.occurredAt }, { ...input.activity, occurredAt: input.occurredAt }, Date.now())
+      : null;
+    const inserted = await insertLead(manager, input, { ...keys, phone }, score);
     created = inserted.created;
+    scoredInInsert = created && score !== null;
     lead = inserted.lead;
   }
   if (!created) await fillLead(manager, lead, input, { ...keys, phone });
 
+  const events: DomainEvent[] = [];
   if (input.owner && created) {
-    await recordOwnerChange(manager, {
-      leadId: lead.id,
-      leadName: lead.name,
-      kind: 'added',
-      expect: {},
-      to: { ownerUserId: input.owner.userId, inPool: false, assignedAt: input.occurredAt },
-      fromUserId: null,
-      reason: input.owner.reason,
-      key: `${input.key}:owner`,
-      at: input.occurredAt,
-    });
+    // Created with its owner by the INSERT: only the history and the event are left to write.
+    events.push(
+      await writeOwnerHistory(manager, {
+        leadId: lead.id,
+        leadName: lead.name,
+        kind: 'added',
+        expect: {},
+        to: { ownerUserId: input.owner.userId, inPool: false, assignedAt: input.occurredAt },
+        fromUserId: null,
+        reason: input.owner.reason,
+        key: `${input.key}:owner`,
+        at: input.occurredAt,
+      }),
+    );
   } else if (input.owner && !lead.ownerUserId) {
     // A returning customer, or one first seen in a group or a form: the rep they added takes it,
     // from the pool too; the follow-up clock starts at the add.
@@ -127,13 +141,15 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
     if (taken) Object.assign(lead, { ownerUserId: input.owner.userId, inPool: false, poolSince: null, assignedAt: input.occurredAt });
   }
 
-  if (input.relation) await upsertRelation(manager, lead.id, input);
+  if (input.relation) await upsertRelation(manager, lead.id, input, created);
 
   const entry = input.timeline(created, mergedLeadIds);
   await addTimelineEntry(manager, { leadId: lead.id, ...entry, occurredAt: input.occurredAt });
-  if (input.activity) await recordActivity(manager, { leadId: lead.id, ...input.activity, occurredAt: input.occurredAt });
+  if (input.activity) {
+    await recordActivity(manager, { leadId: lead.id, ...input.activity, occurredAt: input.occurredAt, alreadyScored: scoredInInsert });
+  }
 
-  await publishEvent(manager, {
+  events.push({
     name: 'lead.captured',
     key: `lead.captured:${input.key}`,
     occurredAt: input.occurredAt,
@@ -150,6 +166,7 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
       cause: input.key,
     },
   });
+  await publishEvents(manager, events);
   return { lead, created, mergedLeadIds };
 }
 
@@ -157,9 +174,13 @@ async function insertLead(
   manager: EntityManager,
   input: CaptureLeadInput,
   keys: { externalUserId: string | null; unionid: string | null; phone: string | null; email: string | null },
+  score: ScoreResult | null,
 ): Promise<{ lead: Lead; created: boolean }> {
   const p = input.profile ?? {};
   const at = input.occurredAt;
+  const scored = score
+    ? { score: score.score, grade: score.grade, qualification: score.qualification, scoreBreakdown: score.breakdown, scoredAt: Date.now() }
+    : { score: 0 };
   const lead = manager.create(Lead, {
     externalUserId: keys.externalUserId,
     unionid: keys.unionid,
@@ -177,14 +198,16 @@ async function insertLead(
     source: input.source,
     addWay: input.addWay ?? null,
     stage: 'new',
-    score: 0,
+    ...scored,
     inPool: false,
     createdAt: at,
     updatedAt: at,
     lastInteractionAt: at,
   });
   try {
-    await manager.insert(Lead, lead);
+    // No re-read of defaults (TypeORM would SELECT the row back): every column is set here.
+    const result = await manager.createQueryBuilder().insert().into(Lead).values(lead).updateEntity(false).execute();
+    lead.id = insertedId(result);
     return { lead, created: true };
   } catch (error) {
     // Another worker created this WeCom contact's lead between our read and insert (a group
@@ -226,7 +249,7 @@ async function fillLead(
   Object.assign(lead, fill);
 }
 
-async function upsertRelation(manager: EntityManager, leadId: number, input: CaptureLeadInput): Promise<void> {
+async function upsertRelation(manager: EntityManager, leadId: number, input: CaptureLeadInput, isNewLead: boolean): Promise<void> {
   const relation = input.relation!;
   const repo = manager.getRepository(LeadRelation);
   const fields = {
@@ -238,9 +261,18 @@ async function upsertRelation(manager: EntityManager, leadId: number, input: Cap
     lostReason: null,
     lostAt: null,
   };
-  const existing = await repo.findOneBy({ leadId, userId: relation.userId });
+  // A lead created in this transaction has no relation yet: nothing to read.
+  const existing = isNewLead ? null : await repo.findOneBy({ leadId, userId: relation.userId });
   if (existing) await repo.update({ id: existing.id }, fields);
-  else await repo.insert({ leadId, userId: relation.userId, addedAt: input.occurredAt, ...fields });
+  else {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(LeadRelation)
+      .values({ leadId, userId: relation.userId, addedAt: input.occurredAt, ...fields })
+      .updateEntity(false)
+      .execute();
+  }
 }
 
 /**

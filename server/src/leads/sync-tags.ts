@@ -11,6 +11,8 @@ export async function syncLeadTagsFromWecom(
   manager: EntityManager,
   leadId: number,
   followUsers: FollowUser[],
+  /** A lead created in this transaction has no tags yet: nothing to read. */
+  isNewLead = false,
 ): Promise<{ added: string[]; removed: string[] }> {
   const inWecom = new Map<string, string>();
   for (const follow of followUsers) {
@@ -18,8 +20,9 @@ export async function syncLeadTagsFromWecom(
       if (tag.type === 1 && tag.tag_id) inWecom.set(tag.tag_id, tag.tag_name);
     }
   }
+  if (isNewLead && inWecom.size === 0) return { added: [], removed: [] };
   const repo = manager.getRepository(LeadTag);
-  const current = await repo.findBy({ leadId });
+  const current = isNewLead ? [] : await repo.findBy({ leadId });
   const currentWecom = current.filter((t) => t.tagId);
   const removed = currentWecom.filter((t) => !inWecom.has(t.tagId!));
   const known = new Set(current.map((t) => t.name));

@@ -30,8 +30,24 @@ function rowsOf(groups: TagGroupReply[], now: number): CorpTag[] {
   );
 }
 
+/**
+ * Tag ids by name, as this process last read them, for at most a minute: tagging a burst of
+ * customers with a channel's tags reads the table once, not once per customer. A sync here
+ * clears it; another instance's sync (a tag deleted in WeCom) reaches this one within the minute,
+ * and a mark_tag with a deleted id fails and is retried after the entry expires.
+ */
+const KNOWN_IDS_TTL_MS = 60_000;
+/** Per database (one per runtime), so two services in one process never share ids. */
+const knownIdsOf = new WeakMap<object, { ids: Map<string, string>; until: number }>();
+const knownIds = (ctx: AppContext) => {
+  let known = knownIdsOf.get(ctx.dataSource);
+  if (!known || known.until <= Date.now()) knownIdsOf.set(ctx.dataSource, (known = { ids: new Map(), until: Date.now() + KNOWN_IDS_TTL_MS }));
+  return known;
+};
+
 /** Re-reads every corp tag from WeCom; tags gone from WeCom are kept locally, marked deleted. */
 export async function syncCorpTags(ctx: AppContext): Promise<number> {
+  knownIdsOf.delete(ctx.dataSource);
   const reply = await ctx.wecom.contact.post<{ tag_group?: TagGroupReply[] }>('externalcontact/get_corp_tag_list', {});
   const now = Date.now();
   const rows = rowsOf(reply.tag_group ?? [], now);
@@ -53,17 +69,24 @@ export async function syncCorpTags(ctx: AppContext): Promise<number> {
  */
 export async function ensureCorpTags(ctx: AppContext, names: string[]): Promise<Map<string, string>> {
   const wanted = [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+  const cached = knownIds(ctx).ids;
+  if (wanted.every((name) => cached.has(name))) return new Map(wanted.map((name) => [name, cached.get(name)!]));
   const repo = ctx.dataSource.getRepository(CorpTag);
   const lookup = async () => {
     const rows = wanted.length ? await repo.findBy({ name: In(wanted), deleted: false }) : [];
     return new Map(rows.map((r) => [r.name, r.id]));
   };
+  const remember = (found: Map<string, string>) => {
+    const known = knownIds(ctx).ids;
+    for (const [name, id] of found) known.set(name, id);
+    return found;
+  };
   let ids = await lookup();
-  if (ids.size === wanted.length) return ids;
+  if (ids.size === wanted.length) return remember(ids);
   await syncCorpTags(ctx);
   ids = await lookup();
   const missing = wanted.filter((name) => !ids.has(name));
-  if (missing.length === 0) return ids;
+  if (missing.length === 0) return remember(ids);
   try {
     const reply = await ctx.wecom.contact.post<{ tag_group: TagGroupReply }>('externalcontact/add_corp_tag', {
       group_name: DEFAULT_TAG_GROUP,
@@ -75,5 +98,5 @@ export async function ensureCorpTags(ctx: AppContext, names: string[]): Promise<
     if (!(error instanceof WecomApiError && error.errcode === TAG_NAME_EXISTS)) throw error;
     await syncCorpTags(ctx);
   }
-  return lookup();
+  return remember(await lookup());
 }

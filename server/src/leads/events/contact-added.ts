@@ -1,7 +1,7 @@
 import type { ContactAddedEvent } from '../../wecom/events';
 import type { AppContext } from '../../context';
 import type { EventMeta } from '../../inbox/handlers';
-import { channelForState } from '../../channels/attribution';
+import { recentChannelForState } from '../../channels/attribution';
 import { captureLead } from '../../capture/capture-lead';
 import { ContactDetails, getExternalContact } from '../../wecom/contact-api';
 import { WecomApiError } from '../../wecom/errors';
@@ -30,10 +30,11 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
   const key = `inbox:${meta.inboxId}`;
 
   await ctx.dataSource.transaction(async (manager) => {
-    const channel = await channelForState(manager, event.state);
+    // At most 5 s old, as on the welcome path: a burst through one channel reads it once.
+    const channel = await recentChannelForState(manager, event.state);
     const where = channel ? `渠道「${channel.name}」` : event.state ? `未知渠道（state=${event.state}），按自然流量处理` : '自然流量';
     const half = event.changeType === 'add_half_external_contact' ? '（免验证添加，成员尚未确认）' : '';
-    const { lead } = await captureLead(manager, {
+    const { lead, created } = await captureLead(manager, {
       source: 'wecom',
       key,
       occurredAt,
@@ -65,7 +66,7 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
       }),
       activity: channel ? { kind: 'channel', value: String(channel.id), data: { state: channel.state }, dedupKey: `${key}:channel` } : null,
     });
-    if (details) await syncLeadTagsFromWecom(manager, lead.id, details.follow_user);
+    if (details) await syncLeadTagsFromWecom(manager, lead.id, details.follow_user, created);
   });
   ctx.kick();
   return 'done' as const;

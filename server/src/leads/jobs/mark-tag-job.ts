@@ -28,21 +28,23 @@ export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKe
     add_tag: tagIds,
   });
   const now = Date.now();
-  await ctx.dataSource.transaction(async (manager) => {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(LeadTag)
-      .values([...ids].map(([name, tagId]) => ({ leadId: payload.leadId, name, tagId, source: payload.source, createdAt: now })))
-      .orIgnore()
-      .execute();
-    await addTimelineEntry(manager, {
-      leadId: payload.leadId,
-      kind: 'tags.marked',
-      summary: `已打标签：${[...ids.keys()].join('、')}`,
-      data: { tags: [...ids.keys()], userId: payload.userId },
-      dedupKey,
-    });
+  // No transaction: both writes are idempotent (unique keys), so a crash between them is
+  // repaired by the retry, and a job costs two statements fewer.
+  const manager = ctx.dataSource.manager;
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(LeadTag)
+    .values([...ids].map(([name, tagId]) => ({ leadId: payload.leadId, name, tagId, source: payload.source, createdAt: now })))
+    .orIgnore()
+    .updateEntity(false)
+    .execute();
+  await addTimelineEntry(manager, {
+    leadId: payload.leadId,
+    kind: 'tags.marked',
+    summary: `已打标签：${[...ids.keys()].join('、')}`,
+    data: { tags: [...ids.keys()], userId: payload.userId },
+    dedupKey,
   });
   return 'done';
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { insertedId } from '../../db/inserted-id';
 import { publishEvent } from '../../events/publish';
-import type { OwnershipChangeKind } from '../../events/types';
+import type { DomainEvent, OwnershipChangeKind } from '../../events/types';
 import { Lead } from '../lead.entity';
 import { AssignmentKind, LeadAssignment } from '../lead-assignment.entity';
 import { addTimelineEntry } from '../timeline';
@@ -93,22 +94,37 @@ export async function changeOwner(manager: EntityManager, change: OwnerChange): 
  * customer who adds a rep is that rep's lead from the first moment, at no extra statement).
  */
 export async function recordOwnerChange(manager: EntityManager, change: OwnerChange & { at: number }): Promise<void> {
+  await publishEvent(manager, await writeOwnerHistory(manager, change));
+}
+
+/**
+ * The history row and timeline entry of an ownership change; returns its event for the caller to
+ * publish (a capture publishes it together with lead.captured, in one statement).
+ */
+export async function writeOwnerHistory(manager: EntityManager, change: OwnerChange & { at: number }): Promise<DomainEvent<'lead.owner_changed'>> {
   const { at } = change;
   const teamId = change.historyTeamId !== undefined ? change.historyTeamId : (change.to.teamId ?? null);
-  const inserted = await manager.insert(LeadAssignment, {
-    leadId: change.leadId,
-    kind: HISTORY_KIND[change.kind],
-    fromUserId: change.fromUserId,
-    toUserId: change.to.ownerUserId,
-    teamId,
-    reason: change.reason.slice(0, 255),
-    createdAt: at,
-  });
-  const key = change.key ?? `${change.kind}:${inserted.identifiers[0].id}`;
+  const inserted = await manager
+    .createQueryBuilder()
+    .insert()
+    .into(LeadAssignment)
+    .values({
+      leadId: change.leadId,
+      kind: HISTORY_KIND[change.kind],
+      fromUserId: change.fromUserId,
+      toUserId: change.to.ownerUserId,
+      teamId,
+      reason: change.reason.slice(0, 255),
+      createdAt: at,
+    })
+    // No re-read of the row: nothing of it is needed but its id.
+    .updateEntity(false)
+    .execute();
+  const key = change.key ?? `${change.kind}:${insertedId(inserted)}`;
   if (change.timeline) {
     await addTimelineEntry(manager, { leadId: change.leadId, ...change.timeline, dedupKey: key, occurredAt: at });
   }
-  await publishEvent(manager, {
+  return {
     name: 'lead.owner_changed',
     key: `lead.owner_changed:${key}`,
     occurredAt: at,
@@ -124,5 +140,5 @@ export async function recordOwnerChange(manager: EntityManager, change: OwnerCha
       ...(change.note !== undefined ? { note: change.note } : {}),
       ...(change.followUpHours !== undefined ? { followUpHours: change.followUpHours } : {}),
     },
-  });
+  };
 }

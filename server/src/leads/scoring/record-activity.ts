@@ -8,6 +8,8 @@ export interface ActivityInput {
   kind: string;
   value?: string | null;
   data?: Record<string, unknown> | null;
+  /** The caller scored the lead with this activity already (a lead scored in its capture). */
+  alreadyScored?: boolean;
   /** Same key = same activity: re-running the caller does not count it twice. */
   dedupKey?: string | null;
   occurredAt?: number;
@@ -35,7 +37,7 @@ export async function recordActivity(manager: EntityManager, input: ActivityInpu
     ],
     true,
   ).finally(() => (runner === manager.queryRunner ? undefined : runner.release()));
-  if (result.affected === 0) return;
+  if (result.affected === 0 || input.alreadyScored) return;
   await requestRescore(manager, input.leadId, input.dedupKey ?? `${input.kind}:${occurredAt}`);
 }
 

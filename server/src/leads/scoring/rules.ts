@@ -48,9 +48,25 @@ export async function loadScoringRules(db: DataSource | EntityManager): Promise<
   return (await scoringRulesInfo(db)).rules;
 }
 
+const RECENT_RULES_TTL_MS = 5_000;
+let recentRules: { rules: ScoringRules; until: number } | null = null;
+
+/**
+ * The rules in force, as read at most 5 s ago: for scoring a lead inside its capture, where one
+ * more statement per lead is what a burst pays for. A PUT on this instance applies at once; on
+ * other instances within 5 s, and every later re-score reads the rules afresh.
+ */
+export async function recentScoringRules(db: DataSource | EntityManager): Promise<ScoringRules> {
+  if (recentRules && recentRules.until > Date.now()) return recentRules.rules;
+  const rules = await loadScoringRules(db);
+  recentRules = { rules, until: Date.now() + RECENT_RULES_TTL_MS };
+  return rules;
+}
+
 /** Validates (ZodError → 400 with fields) and stores the admin override. */
 export async function saveScoringRules(db: DataSource, input: unknown): Promise<ScoringRulesInfo> {
   const rules = scoringRulesSchema.parse(input);
+  recentRules = null;
   const repo = db.getRepository(Setting);
   const now = Date.now();
   const updated = await repo.update({ key: SCORING_SETTING_KEY }, { value: rules as never, updatedAt: now });
@@ -67,6 +83,7 @@ export async function saveScoringRules(db: DataSource, input: unknown): Promise<
 }
 
 export async function resetScoringRules(db: DataSource): Promise<ScoringRulesInfo> {
+  recentRules = null;
   await db.getRepository(Setting).delete({ key: SCORING_SETTING_KEY });
   return { source: 'default', updatedAt: null, rules: defaultScoringRules() };
 }
