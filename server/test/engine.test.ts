@@ -116,6 +116,18 @@ describe('domain events (events/publish.ts, events/registry.ts)', () => {
   });
 });
 
+describe('stage changes publish events', () => {
+  it('lead.stage_changed for every change, lead.converted once for a win', async () => {
+    const lead = await makeLead(ds(), { ownerUserId: 'zhangsan', stage: 'opportunity' });
+    expect((await h.admin('POST', `/api/admin/leads/${lead.id}/stage`, { stage: 'won' })).status).toBe(200);
+    const events = await ds().getRepository(DomainEventRow).find({ where: { leadId: lead.id }, order: { id: 'ASC' } });
+    expect(events.map((e) => [e.name, e.payload])).toEqual([
+      ['lead.stage_changed', expect.objectContaining({ from: 'opportunity', to: 'won', by: 'admin' })],
+      ['lead.converted', { leadId: lead.id, by: 'admin' }],
+    ]);
+  });
+});
+
 describe('captureLead scores a new lead in its INSERT', () => {
   it('a channel add is scored at once, with no re-score job, no re-read and no extra UPDATE', async () => {
     const channel = await makeChannel(h, { name: '评分渠道' });

@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../context';
 import { isMysql } from '../../db/data-source';
 import { HttpError } from '../../http/errors';
+import { publishEvents } from '../../events/publish';
+import type { DomainEvent } from '../../events/types';
 import { serialized } from '../assignment/serialize';
 import { cancelPendingReminders } from '../follow-ups/reminders';
 import { Lead, LeadStage } from '../lead.entity';
@@ -32,7 +34,8 @@ export interface StageChange {
  * the lead had already left `from`. Each applied change leaves a `stage.changed` timeline entry
  * with data {from, to, at}: the stage history the stats read. A lead closed as won or lost has no
  * next step left to be reminded of: its pending reminders are cancelled in the same transaction,
- * so no reminder can fire for a closed lead, even one due a second later.
+ * so no reminder can fire for a closed lead, even one due a second later. Publishes
+ * lead.stage_changed, and lead.converted for a win, for whatever subscribes (nurture stops).
  */
 export async function applyStageChange(manager: EntityManager, change: StageChange): Promise<boolean> {
   const set: Partial<Lead> = { stage: change.to, stageChangedAt: change.at, updatedAt: change.at };
@@ -62,7 +65,21 @@ export async function applyStageChange(manager: EntityManager, change: StageChan
       occurredAt: change.at,
     });
   }
+  // In the same transaction on purpose, not a subscriber: a reminder due a second after the
+  // close must already be cancelled.
   if (change.to === 'won' || change.to === 'lost') await cancelPendingReminders(manager, change.leadId, change.to, change.at);
+  const events: DomainEvent[] = [
+    {
+      name: 'lead.stage_changed',
+      key: `lead.stage_changed:${change.leadId}:${change.from}>${change.to}:${change.at}`,
+      occurredAt: change.at,
+      payload: { leadId: change.leadId, from: change.from, to: change.to, by: change.by, reason: reason || null },
+    },
+  ];
+  if (change.to === 'won') {
+    events.push({ name: 'lead.converted', key: `lead.converted:${change.leadId}`, occurredAt: change.at, payload: { leadId: change.leadId, by: change.by } });
+  }
+  await publishEvents(manager, events);
   return true;
 }
 
