@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FormRateLimit, FormSubmission } from '../src/capture/form-submission.entity';
+import { FormRateLimit } from '../src/capture/forms/form-rate-limit.entity';
+import { FormSubmission } from '../src/capture/form-submission.entity';
 import { parseFormsConfig } from '../src/capture/forms/forms-config';
 import { rateLimitSubject } from '../src/capture/forms/ip-hash';
 import { loadConfig } from '../src/config';

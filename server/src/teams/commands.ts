@@ -3,7 +3,9 @@ import { In } from 'typeorm';
 import type { AppContext } from '../context';
 import { isUniqueViolation } from '../db/data-source';
 import { badRequest, conflict, notFound } from '../http/errors';
-import { AssignmentRule, Team, TeamMember } from './team.entity';
+import { AssignmentRule } from './assignment-rule.entity';
+import { Team } from './team.entity';
+import { TeamMember } from './team-member.entity';
 import { presentRule, presentTeam } from './presenters';
 import type { CreateRuleInput, CreateTeamInput, UpdateRuleInput, UpdateTeamInput } from './schemas';
 

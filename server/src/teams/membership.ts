@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { TeamMember } from './team.entity';
+import { TeamMember } from './team-member.entity';
 
 /**
  * The team a rep works a lead in: `preferred` (the lead's team) when the rep is an active

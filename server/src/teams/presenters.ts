@@ -1,4 +1,6 @@
-import type { AssignmentRule, Team, TeamMember } from './team.entity';
+import type { AssignmentRule } from './assignment-rule.entity';
+import type { Team } from './team.entity';
+import type { TeamMember } from './team-member.entity';
 
 const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
 

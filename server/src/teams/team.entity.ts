@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { epochMs, jsonText } from '../db/columns';
+import { epochMs } from '../db/columns';
 
 /** A sales team: the unit assignment rules route to, with its own caps and follow-up deadline. */
 @Entity('team')
@@ -21,59 +21,6 @@ export class Team {
 
   @Column({ name: 'daily_claim_limit', type: 'int', nullable: true })
   dailyClaimLimit: number | null;
-
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
-  createdAt: number;
-}
-
-@Entity('team_member')
-@Index('uq_team_member', ['teamId', 'userId'], { unique: true })
-export class TeamMember {
-  @PrimaryGeneratedColumn()
-  id: number;
-
-  @Column({ name: 'team_id', type: 'int' })
-  teamId: number;
-
-  @Column({ name: 'user_id', type: 'varchar', length: 64 })
-  userId: string;
-
-  @Column({ type: 'boolean', default: true })
-  active: boolean;
-
-  /** Round-robin cursor: the member assigned longest ago goes next. */
-  @Column({ name: 'last_assigned_at', type: 'bigint', nullable: true, transformer: epochMs })
-  lastAssignedAt: number | null;
-}
-
-export interface RuleCondition {
-  /** region, industry, productLine, channelId, tag, source, or any attribute key. */
-  field: string;
-  op: 'eq' | 'in' | 'contains';
-  value: string | number | Array<string | number>;
-}
-
-/** Ordered routing rule: the first enabled rule whose conditions all match sends the lead to its team. */
-@Entity('assignment_rule')
-@Index('idx_assignment_rule_position', ['position'])
-export class AssignmentRule {
-  @PrimaryGeneratedColumn()
-  id: number;
-
-  @Column({ type: 'int' })
-  position: number;
-
-  @Column({ type: 'varchar', length: 100 })
-  name: string;
-
-  @Column({ type: 'text', transformer: jsonText })
-  conditions: RuleCondition[];
-
-  @Column({ name: 'team_id', type: 'int' })
-  teamId: number;
-
-  @Column({ type: 'boolean', default: true })
-  enabled: boolean;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;

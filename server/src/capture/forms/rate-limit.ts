@@ -1,7 +1,7 @@
 import { LessThan, type DataSource } from 'typeorm';
 import { RateLimiterMySQL, RateLimiterRes, RateLimiterSQLite, type RateLimiterStoreAbstract } from 'rate-limiter-flexible';
 import { isMysql } from '../../db/data-source';
-import { FormRateLimit } from '../form-submission.entity';
+import { FormRateLimit } from './form-rate-limit.entity';
 import type { FormsConfig, RateLimitWindowConfig } from './forms-config';
 
 export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: 'perIp' | 'perIpAndForm' };

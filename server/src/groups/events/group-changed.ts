@@ -6,7 +6,8 @@ import { addTimelineEntry } from '../../leads/timeline';
 import { getGroupChat, GroupChatDetails } from '../../wecom/contact-api';
 import type { GroupChangedEvent } from '../../wecom/events';
 import { WecomApiError } from '../../wecom/errors';
-import { GroupChat, GroupMember } from '../group-chat.entity';
+import { GroupChat } from '../group-chat.entity';
+import { GroupMember } from '../group-member.entity';
 
 type Member = NonNullable<GroupChatDetails['group_chat']['member_list']>[number];
 

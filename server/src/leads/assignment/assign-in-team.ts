@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context';
-import { Team, TeamMember } from '../../teams/team.entity';
+import { Team } from '../../teams/team.entity';
+import { TeamMember } from '../../teams/team-member.entity';
 import { Lead } from '../lead.entity';
 import { changeOwner } from '../ownership/change-owner';
 import { loadPoolSettings, followUpHoursFor } from '../pool/pool-settings';

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context';
 import { HttpError } from '../../http/errors';
-import { TeamMember } from '../../teams/team.entity';
+import { TeamMember } from '../../teams/team-member.entity';
 
 /**
  * Whether `userId` is someone a lead can be given to: a member of the corp that WeCom lets hold

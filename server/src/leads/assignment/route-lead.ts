@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { AssignmentRule, Team } from '../../teams/team.entity';
+import { AssignmentRule } from '../../teams/assignment-rule.entity';
+import { Team } from '../../teams/team.entity';
 import { loadAssignmentSettings } from './assignment-settings';
 import { firstMatchingRule, LeadFacts } from './rules';
 

@@ -1,5 +1,5 @@
 import type { Lead } from '../lead.entity';
-import type { AssignmentRule, RuleCondition } from '../../teams/team.entity';
+import type { AssignmentRule, RuleCondition } from '../../teams/assignment-rule.entity';
 
 /** What a rule can look at: the lead, and its tags by name. */
 export interface LeadFacts {

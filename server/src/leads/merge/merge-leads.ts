@@ -1,7 +1,8 @@
 import { EntityManager, In, Not } from 'typeorm';
 import { isMysql } from '../../db/data-source';
-import { FormSubmission, LeadMerge } from '../../capture/form-submission.entity';
-import { GroupMember } from '../../groups/group-chat.entity';
+import { FormSubmission } from '../../capture/form-submission.entity';
+import { GroupMember } from '../../groups/group-member.entity';
+import { LeadMerge } from './lead-merge.entity';
 import { FollowUp } from '../follow-up.entity';
 import { Lead, LEAD_STAGES } from '../lead.entity';
 import { LeadActivity } from '../lead-activity.entity';
