@@ -102,6 +102,21 @@ describe('WecomClient with the database token store', () => {
       expect(sim.successfulCalls(GET_PATH)).toHaveLength(20);
     });
 
+    it('an instance that read no token, then got the lock after another saved one, uses the saved one', async () => {
+      // The other instance's whole refresh (read, lock, fetch, save) happens between this
+      // instance's reads and its lock: placed exactly with a store whose first two reads (the
+      // cache check, then the refresh's own check) come from before that save.
+      await client().get(GET_PATH);
+      expect(sim.callsTo('gettoken')).toHaveLength(1);
+      const store = new DatabaseTokenStore(ds);
+      let reads = 0;
+      const staleFirstRead: typeof store = Object.assign(Object.create(store), {
+        read: (key: string) => (reads++ < 2 ? Promise.resolve(null) : store.read(key)),
+      });
+      await client({ tokenStore: staleFirstRead }).get(GET_PATH);
+      expect(sim.callsTo('gettoken')).toHaveLength(1);
+    });
+
     it('two instances, each with its own database connection, starting concurrently share one token', async () => {
       const ds2 = await openDatabase(db.url);
       try {

@@ -241,6 +241,14 @@ export class WecomClient {
       }
       if (await store.tryLock(this.cacheKey, this.owner, REFRESH_LOCK_MS)) {
         try {
+          // Read again under the lock: another instance may have saved a fresh token between
+          // our read above and our lock (its save frees the lock), and that one must be used.
+          const fresh = await store.read(this.cacheKey);
+          if (fresh && fresh.accessToken !== staleToken && fresh.expiresAt > Date.now()) {
+            await store.unlock(this.cacheKey, this.owner);
+            this.memoryToken = fresh;
+            return fresh;
+          }
           const token = await this.fetchToken();
           await store.save(this.cacheKey, this.owner, token);
           this.memoryToken = token;
