@@ -1,6 +1,5 @@
 import type { Channel } from './channel.entity';
-
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../util/time';
 
 export function presentChannel(c: Channel) {
   return {
@@ -13,7 +12,7 @@ export function presentChannel(c: Channel) {
     tags: c.tagNames,
     welcomeText: c.welcomeText,
     welcomeMiniprogram: c.welcomeMiniprogram,
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
+    createdAt: isoOrNull(c.createdAt),
+    updatedAt: isoOrNull(c.updatedAt),
   };
 }

@@ -1,8 +1,7 @@
 import type { Lead } from './lead.entity';
 import type { LeadRelation } from './lead-relation.entity';
 import type { TimelineEntry } from './timeline-entry.entity';
-
-const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../util/time';
 
 /** 138****5678: phone numbers are masked in every API reply (PIPL); reveals are a separate, logged action. */
 export function maskPhone(phone: string | null): string | null {
@@ -30,15 +29,15 @@ export function presentLead(lead: Lead, tags: string[]) {
     score: lead.score,
     grade: lead.grade,
     qualification: lead.qualification,
-    createdAt: iso(lead.createdAt),
-    updatedAt: iso(lead.updatedAt),
-    lastInteractionAt: iso(lead.lastInteractionAt),
+    createdAt: isoOrNull(lead.createdAt),
+    updatedAt: isoOrNull(lead.updatedAt),
+    lastInteractionAt: isoOrNull(lead.lastInteractionAt),
   };
 }
 
 /** Why the score is what it is: for a lead's detail view. */
 export function presentScoring(lead: Lead) {
-  return { attributes: lead.attributes ?? {}, scoreBreakdown: lead.scoreBreakdown ?? [], scoredAt: iso(lead.scoredAt), hotAlertedAt: iso(lead.hotAlertedAt) };
+  return { attributes: lead.attributes ?? {}, scoreBreakdown: lead.scoreBreakdown ?? [], scoredAt: isoOrNull(lead.scoredAt), hotAlertedAt: isoOrNull(lead.hotAlertedAt) };
 }
 
 export function presentRelation(r: LeadRelation) {
@@ -50,11 +49,11 @@ export function presentRelation(r: LeadRelation) {
     addWay: r.addWay,
     remark: r.remark,
     lostReason: r.lostReason,
-    addedAt: iso(r.addedAt),
-    lostAt: iso(r.lostAt),
+    addedAt: isoOrNull(r.addedAt),
+    lostAt: isoOrNull(r.lostAt),
   };
 }
 
 export function presentTimelineEntry(e: TimelineEntry) {
-  return { id: e.id, kind: e.kind, summary: e.summary, data: e.data, occurredAt: iso(e.occurredAt) };
+  return { id: e.id, kind: e.kind, summary: e.summary, data: e.data, occurredAt: isoOrNull(e.occurredAt) };
 }

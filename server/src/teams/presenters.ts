@@ -1,8 +1,7 @@
 import type { AssignmentRule } from './assignment-rule.entity';
 import type { Team } from './team.entity';
 import type { TeamMember } from './team-member.entity';
-
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../util/time';
 
 export function presentTeam(team: Team, members: TeamMember[]) {
   return {
@@ -11,8 +10,8 @@ export function presentTeam(team: Team, members: TeamMember[]) {
     maxActiveLeads: team.maxActiveLeads,
     followUpHours: team.followUpHours,
     dailyClaimLimit: team.dailyClaimLimit,
-    members: members.map((m) => ({ userId: m.userId, active: m.active, lastAssignedAt: iso(m.lastAssignedAt) })),
-    createdAt: iso(team.createdAt),
+    members: members.map((m) => ({ userId: m.userId, active: m.active, lastAssignedAt: isoOrNull(m.lastAssignedAt) })),
+    createdAt: isoOrNull(team.createdAt),
   };
 }
 
@@ -24,6 +23,6 @@ export function presentRule(rule: AssignmentRule) {
     conditions: rule.conditions,
     teamId: rule.teamId,
     enabled: rule.enabled,
-    createdAt: iso(rule.createdAt),
+    createdAt: isoOrNull(rule.createdAt),
   };
 }

@@ -1,6 +1,5 @@
 import type { FollowUp } from '../follow-up.entity';
-
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../../util/time';
 
 export function presentFollowUp(f: FollowUp) {
   return {
@@ -10,9 +9,9 @@ export function presentFollowUp(f: FollowUp) {
     kind: f.kind,
     outcome: f.outcome,
     content: f.content,
-    nextStepAt: iso(f.nextStepAt),
+    nextStepAt: isoOrNull(f.nextStepAt),
     nextStepNote: f.nextStepNote,
     reminderStatus: f.reminderStatus,
-    createdAt: iso(f.createdAt),
+    createdAt: isoOrNull(f.createdAt),
   };
 }

@@ -1,7 +1,6 @@
 import type { Lead } from '../lead.entity';
 import { presentLead } from '../presenters';
-
-const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../../util/time';
 
 /** A lead with who holds it and since when (phone masked by presentLead). */
 export function presentLeadOwnership(lead: Lead, tags: string[]) {
@@ -10,8 +9,8 @@ export function presentLeadOwnership(lead: Lead, tags: string[]) {
     grade: lead.grade,
     teamId: lead.teamId,
     inPool: lead.inPool,
-    poolSince: iso(lead.poolSince),
-    assignedAt: iso(lead.assignedAt),
-    lastFollowUpAt: iso(lead.lastFollowUpAt),
+    poolSince: isoOrNull(lead.poolSince),
+    assignedAt: isoOrNull(lead.assignedAt),
+    lastFollowUpAt: isoOrNull(lead.lastFollowUpAt),
   };
 }

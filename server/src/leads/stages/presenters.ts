@@ -1,7 +1,6 @@
 import type { LeadStage } from '../lead.entity';
-
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
+import { isoOrNull } from '../../util/time';
 
 export function presentStageChange(r: { id: number; from: LeadStage; stage: LeadStage; stageChangedAt: number; customerSince: number | null }) {
-  return { id: r.id, from: r.from, stage: r.stage, stageChangedAt: iso(r.stageChangedAt), customerSince: iso(r.customerSince) };
+  return { id: r.id, from: r.from, stage: r.stage, stageChangedAt: isoOrNull(r.stageChangedAt), customerSince: isoOrNull(r.customerSince) };
 }

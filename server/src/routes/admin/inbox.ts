@@ -6,14 +6,13 @@ import type { AppContext } from '../../context';
 import { InboxEvent } from '../../inbox/inbox-event.entity';
 import { Job } from '../../jobs/job.entity';
 import { conflict } from '../../http/errors';
+import { isoOrNull } from '../../util/time';
 
 const STATUSES = ['pending', 'done', 'ignored', 'skipped', 'dead'] as const;
 const listQuery = z.object({
   status: z.enum(STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-
-const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : null);
 
 /** Operator view of the inbox and job queues: counts and dead letters, for alerting and replay. */
 export function inboxAdminRoutes(app: AppContext): Router {
@@ -53,9 +52,9 @@ export function inboxAdminRoutes(app: AppContext): Router {
         status: r.welcome_status,
         attempts: Number(r.welcome_attempts),
         lastError: r.welcome_last_error ?? null,
-        createdAt: iso(ms(r.received_at)),
-        deadlineAt: iso(ms(r.welcome_deadline_at)),
-        finishedAt: iso(ms(r.welcome_finished_at)),
+        createdAt: isoOrNull(ms(r.received_at)),
+        deadlineAt: isoOrNull(ms(r.welcome_deadline_at)),
+        finishedAt: isoOrNull(ms(r.welcome_finished_at)),
       })),
     };
   });
@@ -75,8 +74,8 @@ export function inboxAdminRoutes(app: AppContext): Router {
         status: r.status,
         attempts: r.attempts,
         lastError: r.lastError,
-        createdAt: iso('receivedAt' in r ? r.receivedAt : r.createdAt),
-        finishedAt: iso(r.finishedAt),
+        createdAt: isoOrNull('receivedAt' in r ? r.receivedAt : r.createdAt),
+        finishedAt: isoOrNull(r.finishedAt),
       })),
     };
   };

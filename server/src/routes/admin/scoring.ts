@@ -3,13 +3,14 @@ import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { instantSchema } from '../../util/instant-schema';
+import { isoOrNull } from '../../util/time';
 import { ATTRIBUTE_FIELD, ATTRIBUTE_FIELD_RULE } from '../../leads/scoring/rules-schema';
 import { resetScoringRules, saveScoringRules, scoringRulesInfo, ScoringRulesInfo } from '../../leads/scoring/rules';
 import { MAX_ATTRIBUTES, recordLeadEvent, updateLeadAttributes } from '../../leads/scoring/lead-signals';
 
 const leadId = z.coerce.number().int().positive();
 
-const presentRulesInfo = (info: ScoringRulesInfo) => ({ ...info, updatedAt: info.updatedAt ? new Date(info.updatedAt).toISOString() : null });
+const presentRulesInfo = (info: ScoringRulesInfo) => ({ ...info, updatedAt: isoOrNull(info.updatedAt) });
 /** Events may come from clocks a little ahead of ours, not from the future. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
