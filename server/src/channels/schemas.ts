@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cstDayStart, MAX_RANGE_DAYS, type StatsRange } from '../stats/range';
+import { checkedRange, MAX_RANGE_DAYS } from '../stats/range';
+import { addDays, cstDate } from '../util/china-time';
 
 const utf8Bytes = (max: number) => (s: string) => Buffer.byteLength(s, 'utf8') <= max;
 
@@ -43,11 +44,6 @@ export const UPDATABLE_CHANNEL_FIELDS = Object.keys(updateChannelSchema.shape) a
 export type CreateChannelInput = z.infer<typeof createChannelSchema>;
 export type UpdateChannelInput = z.infer<typeof updateChannelSchema>;
 
-const DAY_MS = 86_400_000;
-/** Today's date in China Standard Time (UTC+8, no DST). */
-const cstToday = (now: number) => new Date(now + 8 * 3600_000).toISOString().slice(0, 10);
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-
 /**
  * `from`/`to` of a channel's stats. Either may be left out, but the window is always bounded (a
  * whole-history scan of a busy channel is exactly what the cap is for): a missing `to` is the
@@ -55,16 +51,10 @@ const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:
  * window before `to`.
  */
 export const channelStatsQuery = (now = Date.now()) =>
-  z
-    .object({ from: z.iso.date().optional(), to: z.iso.date().optional() })
-    .transform((q) => {
-      const to = q.to ?? (q.from ? addDays(q.from, MAX_RANGE_DAYS - 1) : cstToday(now));
+  checkedRange(
+    z.object({ from: z.iso.date().optional(), to: z.iso.date().optional() }).transform((q) => {
+      const to = q.to ?? (q.from ? addDays(q.from, MAX_RANGE_DAYS - 1) : cstDate(now));
       const from = q.from ?? addDays(to, -(MAX_RANGE_DAYS - 1));
       return { from, to };
-    })
-    .refine((q) => q.from <= q.to, { path: ['to'], message: 'to must not be before from' })
-    .refine((q) => (cstDayStart(q.to) - cstDayStart(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
-      path: ['to'],
-      message: `a range covers at most ${MAX_RANGE_DAYS} days`,
-    })
-    .transform((q): StatsRange => ({ ...q, start: cstDayStart(q.from), end: cstDayStart(q.to) + DAY_MS }));
+    }),
+  );

@@ -1,11 +1,10 @@
 import type { AppContext } from '../context';
 import { isMysql } from '../db/data-source';
 import type { StatsRange } from '../stats/range';
+import { CHINA_TIMEZONE, CST_OFFSET_MS, dateOfCstDayNumber } from '../util/china-time';
+import { DAY_MS } from '../util/time';
 
-/** Days are China Standard Time (UTC+8, no DST): the business day of the reps. */
-const CST_OFFSET_MS = 8 * 3600 * 1000;
-const DAY_MS = 86400 * 1000;
-
+/** Counts per Shanghai day (cstDayNumber), the business day of the reps. */
 async function countByDay(ctx: AppContext, sql: { table: string; column: string; where: string }, channelId: number, range: StatsRange) {
   const dayExpr = isMysql(ctx.dataSource)
     ? `(${sql.column} + ${CST_OFFSET_MS}) DIV ${DAY_MS}`
@@ -35,10 +34,10 @@ export async function channelStats(ctx: AppContext, channelId: number, range: St
     channelId,
     from: range.from,
     to: range.to,
-    timezone: 'Asia/Shanghai',
+    timezone: CHINA_TIMEZONE,
     totals: { adds: sum(adds), leads: sum(leads), deletions: sum(deletions) },
     byDay: days.map((day) => ({
-      date: new Date(day * DAY_MS).toISOString().slice(0, 10),
+      date: dateOfCstDayNumber(day),
       adds: adds.get(day) ?? 0,
       leads: leads.get(day) ?? 0,
       deletions: deletions.get(day) ?? 0,

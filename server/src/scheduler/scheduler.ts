@@ -4,9 +4,10 @@ import { scheduledTasks, type ScheduledTask } from './tasks';
 import { acquireSlot } from './lease';
 import { runLeasedTask } from './run-task-once';
 import { pruneLeasesTask } from './prune-leases-task';
+import { CHINA_TIMEZONE } from '../util/china-time';
 
 /** Cron expressions are read as China Standard Time: "0 9 * * *" means 9:00 in Shanghai. */
-export const SCHEDULER_TIMEZONE = 'Asia/Shanghai';
+export const SCHEDULER_TIMEZONE = CHINA_TIMEZONE;
 
 export interface Scheduler {
   /** Stops firing new slots and waits for the runs in flight. */

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { Channel } from '../channels/channel.entity';
 import { CohortLead, loadCohort, rate, reachedCounts } from './cohort';
 import type { StatsRange } from './range';
+import { CHINA_TIMEZONE } from '../util/china-time';
 
 /** Per channel (and 'organic'): leads created in the range, how far they got, and won / leads. */
 export async function channelConversionStats(ctx: AppContext, range: StatsRange) {
@@ -21,7 +22,7 @@ export async function channelConversionStats(ctx: AppContext, range: StatsRange)
   return {
     from: range.from,
     to: range.to,
-    timezone: 'Asia/Shanghai',
+    timezone: CHINA_TIMEZONE,
     items: keys.map((channelId) => {
       const group = groups.get(channelId)!;
       const reached = reachedCounts(group);

@@ -3,6 +3,7 @@ import { LEAD_STAGES } from '../leads/lead.entity';
 import { PIPELINE } from '../leads/stages/transitions';
 import { CohortFilter, loadCohort, rate, reachedCounts } from './cohort';
 import type { StatsRange } from './range';
+import { CHINA_TIMEZONE } from '../util/china-time';
 
 /** Funnel of the leads created in the range: how many reached each stage, and the step conversions. */
 export async function funnelStats(ctx: AppContext, range: StatsRange, filter: CohortFilter = {}) {
@@ -13,7 +14,7 @@ export async function funnelStats(ctx: AppContext, range: StatsRange, filter: Co
   return {
     from: range.from,
     to: range.to,
-    timezone: 'Asia/Shanghai',
+    timezone: CHINA_TIMEZONE,
     filter: { channelId: filter.channelId ?? null, ownerUserId: filter.ownerUserId ?? null },
     leads: leads.length,
     stages: PIPELINE.map((stage, i) => ({

@@ -1,11 +1,9 @@
 import { z } from 'zod';
+import { cstDayStart } from '../util/china-time';
+import { DAY_MS } from '../util/time';
 
-const DAY_MS = 86_400_000;
 /** Longest range one stats request may cover: keeps the per-request lead query bounded. */
 export const MAX_RANGE_DAYS = 366;
-
-/** A YYYY-MM-DD in China Standard Time (Asia/Shanghai, UTC+8, no DST), as epoch ms. */
-export const cstDayStart = (date: string) => Date.parse(`${date}T00:00:00+08:00`);
 
 export interface StatsRange {
   /** Inclusive, epoch ms. */
@@ -16,11 +14,17 @@ export interface StatsRange {
   to: string;
 }
 
-export const rangeQuery = z
-  .object({ from: z.iso.date(), to: z.iso.date() })
-  .refine((q) => q.from <= q.to, { path: ['to'], message: 'to must not be before from' })
-  .refine((q) => (cstDayStart(q.to) - cstDayStart(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
-    path: ['to'],
-    message: `a range covers at most ${MAX_RANGE_DAYS} days`,
-  })
-  .transform((q): StatsRange => ({ from: q.from, to: q.to, start: cstDayStart(q.from), end: cstDayStart(q.to) + DAY_MS }));
+/**
+ * The checks and the epoch-ms bounds every stats range gets, whatever schema produced its
+ * `from` and `to` (Shanghai calendar days, both included).
+ */
+export const checkedRange = <T extends z.ZodType<{ from: string; to: string }>>(dates: T) =>
+  dates
+    .refine((q) => q.from <= q.to, { path: ['to'], message: 'to must not be before from' })
+    .refine((q) => (cstDayStart(q.to) - cstDayStart(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
+      path: ['to'],
+      message: `a range covers at most ${MAX_RANGE_DAYS} days`,
+    })
+    .transform((q): StatsRange => ({ from: q.from, to: q.to, start: cstDayStart(q.from), end: cstDayStart(q.to) + DAY_MS }));
+
+export const rangeQuery = checkedRange(z.object({ from: z.iso.date(), to: z.iso.date() }));

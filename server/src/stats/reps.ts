@@ -1,6 +1,7 @@
 import type { AppContext } from '../context';
 import { CohortLead, loadCohort, rate, secondsSummary } from './cohort';
 import type { StatsRange } from './range';
+import { CHINA_TIMEZONE } from '../util/china-time';
 
 /**
  * Per rep: leads created in the range that they own now, won and conversion among those, their
@@ -30,7 +31,7 @@ export async function repStats(ctx: AppContext, range: StatsRange) {
   return {
     from: range.from,
     to: range.to,
-    timezone: 'Asia/Shanghai',
+    timezone: CHINA_TIMEZONE,
     unassignedLeads: unassigned,
     items: userIds.map((userId) => {
       const mine = owned.get(userId) ?? [];

@@ -18,8 +18,3 @@ export const OUTCOME_LABELS: Readonly<Record<string, string>> = {
 };
 
 export const outcomeLabel = (outcome: string) => OUTCOME_LABELS[outcome] ?? outcome;
-
-/** 2026-03-01 14:30 in China Standard Time: how reps read times. */
-export function formatCst(ms: number): string {
-  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
-}

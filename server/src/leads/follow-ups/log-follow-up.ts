@@ -7,7 +7,8 @@ import { recordActivity } from '../scoring/record-activity';
 import { applyStageChange } from '../stages/change-stage';
 import { findAccessibleLead } from '../lead-access';
 import { addTimelineEntry } from '../timeline';
-import { FOLLOW_UP_KIND_LABELS, formatCst, outcomeLabel } from './labels';
+import { FOLLOW_UP_KIND_LABELS, outcomeLabel } from './labels';
+import { formatCst } from '../../util/china-time';
 import type { LogFollowUpInput } from './schemas';
 
 /** A next step a little in the past is clock skew between phone and server, not a mistake. */

@@ -7,7 +7,7 @@ import { FollowUp } from '../follow-up.entity';
 import { serialized } from '../assignment/serialize';
 import { Lead } from '../lead.entity';
 import { addTimelineEntry } from '../timeline';
-import { formatCst } from './labels';
+import { formatCst } from '../../util/china-time';
 
 const BATCH = 200;
 /** A backlog (e.g. after downtime) drains over a few ticks instead of one long one. */

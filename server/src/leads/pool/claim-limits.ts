@@ -4,13 +4,8 @@ import { teamForRep } from '../../teams/membership';
 import { LeadAssignment } from '../lead-assignment.entity';
 import { activeLeadCount } from '../assignment/active-leads';
 import { loadPoolSettings } from './pool-settings';
-
-const HOUR_MS = 3600_000;
-const CST_OFFSET_MS = 8 * HOUR_MS;
-const DAY_MS = 86400_000;
-
-/** Start of the calendar day in Asia/Shanghai (no DST, so a fixed offset is exact). */
-export const shanghaiDayStart = (now: number) => Math.floor((now + CST_OFFSET_MS) / DAY_MS) * DAY_MS - CST_OFFSET_MS;
+import { cstDayStartAt } from '../../util/china-time';
+import { HOUR_MS } from '../../util/time';
 
 export interface ClaimAllowance {
   teamId: number | null;
@@ -32,7 +27,7 @@ export async function claimAllowance(manager: EntityManager, userId: string, now
   const claimedToday = await manager
     .getRepository(LeadAssignment)
     .createQueryBuilder('a')
-    .where("a.to_user_id = :userId AND a.kind = 'claimed' AND a.created_at >= :since", { userId, since: shanghaiDayStart(now) })
+    .where("a.to_user_id = :userId AND a.kind = 'claimed' AND a.created_at >= :since", { userId, since: cstDayStartAt(now) })
     .getCount();
   return {
     teamId,

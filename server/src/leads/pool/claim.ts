@@ -4,7 +4,7 @@ import { Lead } from '../lead.entity';
 import { tagNamesOf } from '../lead-tags';
 import { changeOwner } from '../ownership/change-owner';
 import { capCheckTransaction, lockReps } from '../assignment/lock-reps';
-import { formatCst } from '../follow-ups/labels';
+import { formatCst } from '../../util/china-time';
 import { claimAllowance, reclaimBlockedUntil } from './claim-limits';
 import { presentLeadOwnership } from './presenters';
 

@@ -3,9 +3,9 @@ import { Team } from '../../teams/team.entity';
 import { Lead } from '../lead.entity';
 import { changeOwner } from '../ownership/change-owner';
 import { followUpHoursFor, loadPoolSettings } from './pool-settings';
+import { HOUR_MS } from '../../util/time';
 
 const BATCH = 500;
-const HOUR_MS = 3600_000;
 
 /** Owned, open, out of the pool, and not followed up since the current owner got it. */
 const OVERDUE_SQL =

@@ -1,8 +1,7 @@
 import type { Lead, LeadGrade, LeadQualification, ScoreItem } from '../lead.entity';
 import type { LeadActivity } from '../lead-activity.entity';
 import type { AttributeRule, BehaviourRule, ScoringRules, ScoringThresholds } from './rules-schema';
-
-export const DAY_MS = 24 * 3600_000;
+import { DAY_MS } from '../../util/time';
 
 export type ScoringLead = Pick<Lead, 'attributes' | 'qualification' | 'lastInteractionAt' | 'createdAt'>;
 export type ScoringActivity = Pick<LeadActivity, 'kind' | 'value' | 'occurredAt'>;

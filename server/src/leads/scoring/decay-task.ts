@@ -1,5 +1,5 @@
 import type { ScheduledTask } from '../../scheduler/scheduled-task';
-import { DAY_MS } from './compute-score';
+import { DAY_MS } from '../../util/time';
 import { rescoreAll } from './rescore-all';
 import { loadScoringRules } from './rules';
 

@@ -6,6 +6,7 @@ import { TimelineEntry } from '../timeline-entry.entity';
 import { isMysql } from '../../db/data-source';
 import { computeScore, ScoreResult } from './compute-score';
 import type { ScoringRules } from './rules-schema';
+import { cstTimeOfDay } from '../../util/china-time';
 
 /** The lead columns scoring reads and writes; batches select only these. */
 export const SCORED_LEAD_COLUMNS = [
@@ -47,9 +48,6 @@ function sameBreakdown(a: readonly ScoreItem[], b: readonly ScoreItem[] | null):
   if (!b || a.length !== b.length) return false;
   return a.every((item, i) => item.rule === b[i].rule && item.points === b[i].points && item.reason === b[i].reason);
 }
-
-/** Shanghai wall-clock time: makes each crossing's notice distinct for WeCom's duplicate check. */
-const cstTime = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(11, 19);
 
 /**
  * Loads leads with a lock (MySQL; SQLite has one writer anyway) and their activities in one
@@ -135,7 +133,9 @@ export async function writeScores(
           payload: {
             leadId: lead.id,
             userId: lead.ownerUserId,
-            content: `【高意向线索】${lead.name || '客户'}（线索 #${lead.id}）评分升至 ${result.score} 分（${result.grade} 级），请尽快跟进。主要加分：${top || '无'}。（${cstTime(now)}）`,
+            // The Shanghai time ends the text so that each crossing's notice is distinct for
+            // WeCom's duplicate-message check.
+            content: `【高意向线索】${lead.name || '客户'}（线索 #${lead.id}）评分升至 ${result.score} 分（${result.grade} 级），请尽快跟进。主要加分：${top || '无'}。（${cstTimeOfDay(now)}）`,
             timelineSummary: `评分 ${result.score} 分，达到高意向阈值 ${hot} 分，已提醒负责人 ${lead.ownerUserId}`,
           },
           priority: PRIORITY.notice,
