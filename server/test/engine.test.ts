@@ -18,7 +18,7 @@ import { recordStatements } from './support/statement-counter';
  */
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ runtime: { runWorkers: false }, simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
+  h = await startHarness({ runtime: { runWorkers: false, runScheduler: false }, simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
 });
 afterAll(async () => h?.close());
 const ds = () => h.runtime.ctx.dataSource;

@@ -37,7 +37,9 @@ describe('WecomClient pacing under the per-API limits', () => {
     return sim;
   };
 
-  const limiter = (budgets: RateBudget[]) => new WecomRateLimiter({ budgets, marginMs: 30 });
+  // The margin covers the time between a call leaving and WeCom counting it; generous, so a busy
+  // CI machine (a late arrival) does not turn into a 45009.
+  const limiter = (budgets: RateBudget[]) => new WecomRateLimiter({ budgets, marginMs: 150 });
 
   const client = (sim: WecomSimulator, rateLimiter: WecomRateLimiter, overrides: Partial<WecomClientOptions> = {}) =>
     new WecomClient({
