@@ -1,6 +1,7 @@
 import { EntityManager, In } from 'typeorm';
 import type { AppContext } from '../context';
-import { badRequest, notFound } from '../http/errors';
+import { decodeCursor, encodeCursor, keysetPage } from '../http/cursor';
+import { notFound } from '../http/errors';
 import { Lead, LeadStage } from './lead.entity';
 import { actorLabel, LeadActor } from './lead-access';
 import { logPhoneSearch } from './reveal-phone';
@@ -26,13 +27,8 @@ export interface LeadListFilter {
 /** `!` escapes LIKE wildcards: a backslash would need different quoting in SQLite and MySQL, `!` does not. */
 const likeContains = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
-/** Cursors are opaque to clients: the last id seen, newest first. */
-const encodeCursor = (id: number) => Buffer.from(`l:${id}`).toString('base64url');
-function decodeCursor(cursor: string): number {
-  const match = /^l:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw badRequest('cursor is invalid');
-  return Number(match[1]);
-}
+/** Cursor tag: the last lead id seen, newest first. */
+const CURSOR = 'l';
 
 async function tagsByLead(ctx: AppContext, leadIds: number[]): Promise<Map<number, string[]>> {
   const map = new Map<number, string[]>(leadIds.map((id) => [id, []]));
@@ -75,14 +71,14 @@ export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?:
         { q: likeContains(filter.q) },
       );
     }
-    if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(filter.cursor) });
+    if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(CURSOR, filter.cursor, 1)[0] });
     const rows = await qb.orderBy('l.id', 'DESC').limit(filter.limit + 1).getMany();
-    const page = rows.slice(0, filter.limit);
-    if (filter.phone !== undefined && page.length) await logPhoneSearch(manager, actor!, page.map((l) => l.id));
-    return { rows, page };
+    const result = keysetPage(rows, filter.limit, (last) => encodeCursor(CURSOR, [last.id]));
+    if (filter.phone !== undefined && result.page.length) await logPhoneSearch(manager, actor!, result.page.map((l) => l.id));
+    return result;
   };
   // The log entries and the answer they log go together: no reply without its entries.
-  const { rows, page } = filter.phone !== undefined ? await ctx.dataSource.transaction(run) : await run(ctx.dataSource.manager);
+  const { page, nextCursor } = filter.phone !== undefined ? await ctx.dataSource.transaction(run) : await run(ctx.dataSource.manager);
   if (filter.phone !== undefined) {
     // Who and how many, never the number: application logs are not the place for it.
     ctx.logger.info({ actor: actorLabel(actor!), leadIds: page.map((l) => l.id) }, 'lead list searched by phone');
@@ -90,7 +86,7 @@ export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?:
   const tags = await tagsByLead(ctx, page.map((lead) => lead.id));
   return {
     items: page.map((lead) => presentLead(lead, tags.get(lead.id) ?? [])),
-    nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1].id) : null,
+    nextCursor,
   };
 }
 
