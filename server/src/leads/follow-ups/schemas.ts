@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FOLLOW_UP_KINDS } from '../follow-up.entity';
 import { instantSchema } from '../../util/instant-schema';
+import { cursorParam, limitParam } from '../../http/params';
 
 export const logFollowUpSchema = z
   .object({
@@ -18,6 +19,6 @@ export const logFollowUpSchema = z
 export type LogFollowUpInput = z.infer<typeof logFollowUpSchema>;
 
 export const followUpListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: limitParam(200, 50),
+  cursor: cursorParam,
 });

@@ -1,15 +1,14 @@
 import Router from '@koa/router';
 import { createRouter } from '../../http/router';
 import { IsNull } from 'typeorm';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { Channel } from '../../channels/channel.entity';
 import { createChannel, deleteChannel, getChannel, updateChannel } from '../../channels/commands';
 import { presentChannel } from '../../channels/presenters';
 import { channelStatsQuery, createChannelSchema, updateChannelSchema } from '../../channels/schemas';
 import { channelStats } from '../../channels/stats';
+import { idParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 
 /** /api/admin/channels: channel QR codes (渠道活码) and their stats. */
 export function channelAdminRoutes(app: AppContext): Router {

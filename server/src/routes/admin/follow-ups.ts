@@ -1,14 +1,13 @@
 import Router from '@koa/router';
 import { createRouter } from '../../http/router';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { listFollowUps } from '../../leads/follow-ups/queries';
 import { followUpListQuery } from '../../leads/follow-ups/schemas';
 import { changeStage } from '../../leads/stages/change-stage';
 import { presentStageChange } from '../../leads/stages/presenters';
 import { changeStageSchema } from '../../leads/stages/schemas';
+import { idParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 const ADMIN = { kind: 'admin' } as const;
 
 /** /api/admin/leads/:id/follow-ups and /stage: a manager reads any lead's follow-ups and moves any lead's stage. */

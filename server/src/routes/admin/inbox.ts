@@ -7,11 +7,12 @@ import { InboxEvent } from '../../inbox/inbox-event.entity';
 import { Job } from '../../jobs/job.entity';
 import { conflict } from '../../http/errors';
 import { isoOrNull } from '../../util/time';
+import { idParam, limitParam } from '../../http/params';
 
 const STATUSES = ['pending', 'done', 'ignored', 'skipped', 'dead'] as const;
 const listQuery = z.object({
   status: z.enum(STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: limitParam(200, 50),
 });
 
 /** Operator view of the inbox and job queues: counts and dead letters, for alerting and replay. */
@@ -85,7 +86,7 @@ export function inboxAdminRoutes(app: AppContext): Router {
   // After the cause of a dead letter is fixed (a WeCom permission, a bad rule), run it again.
   // Handlers are idempotent, so a replay never repeats an effect that already happened.
   const replay = (table: string) => async (ctx: Context) => {
-    const id = z.coerce.number().int().positive().parse(ctx.params.id);
+    const id = idParam.parse(ctx.params.id);
     const runner = app.dataSource.createQueryRunner();
     try {
       const result = await runner.query(

@@ -7,6 +7,7 @@ import { Lead } from '../../leads/lead.entity';
 import { findDuplicatePairs } from '../../leads/merge/duplicates';
 import { MergeError, mergeLeads, pickKept, sharedIdentifier } from '../../leads/merge/merge-leads';
 import { presentLead } from '../../leads/presenters';
+import { idParam, limitParam } from '../../http/params';
 
 const mergeBody = z.object({
   otherLeadId: z.number().int().positive(),
@@ -14,7 +15,7 @@ const mergeBody = z.object({
   keepLeadId: z.number().int().positive().optional(),
 });
 
-const duplicatesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+const duplicatesQuery = z.object({ limit: limitParam(200, 50) });
 
 /**
  * Duplicate leads: candidate pairs, and merging two leads by hand. Registered before the plain
@@ -38,7 +39,7 @@ export function leadMergeAdminRoutes(app: AppContext): Router {
   });
 
   router.post('/:id/merge', async (ctx) => {
-    const id = z.coerce.number().int().positive().parse(ctx.params.id);
+    const id = idParam.parse(ctx.params.id);
     const body = mergeBody.parse(ctx.request.body ?? {});
     if (body.otherLeadId === id) throw badRequest('otherLeadId must differ from the lead id');
     if (body.keepLeadId !== undefined && body.keepLeadId !== id && body.keepLeadId !== body.otherLeadId) {

@@ -8,11 +8,12 @@ import { LEAD_STAGES } from '../../leads/lead.entity';
 import { getLeadDetail, listLeads } from '../../leads/queries';
 import { revealPhone, revealSchema } from '../../leads/reveal-phone';
 import { replyRevealed } from '../../http/mask-replies';
+import { cursorParam, idParam, limitParam } from '../../http/params';
 
 const ADMIN = { kind: 'admin' } as const;
 
 const listQuery = z.object({
-  channelId: z.coerce.number().int().positive().optional(),
+  channelId: idParam.optional(),
   ownerUserId: z.string().min(1).max(64).optional(),
   tag: z.string().min(1).max(64).optional(),
   stage: z.enum(LEAD_STAGES).optional(),
@@ -35,8 +36,8 @@ const listQuery = z.object({
       return phone;
     })
     .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: limitParam(200, 50),
+  cursor: cursorParam,
 });
 
 /**
@@ -59,11 +60,11 @@ export function leadAdminRoutes(app: AppContext): Router {
     ctx.body = await listLeads(app, listQuery.parse(ctx.query), ADMIN);
   });
   router.get('/:id', async (ctx) => {
-    ctx.body = await getLeadDetail(app, z.coerce.number().int().positive().parse(ctx.params.id));
+    ctx.body = await getLeadDetail(app, idParam.parse(ctx.params.id));
   });
   router.post('/:id/phone/reveal', async (ctx) => {
     const { purpose } = revealSchema.parse(ctx.request.body ?? {});
-    replyRevealed(ctx, await revealPhone(app, ADMIN, z.coerce.number().int().positive().parse(ctx.params.id), purpose));
+    replyRevealed(ctx, await revealPhone(app, ADMIN, idParam.parse(ctx.params.id), purpose));
   });
   return router;
 }

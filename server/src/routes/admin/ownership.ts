@@ -5,8 +5,8 @@ import type { AppContext } from '../../context';
 import { assignmentSettingsSchema, loadAssignmentSettings, saveAssignmentSettings } from '../../leads/assignment/assignment-settings';
 import { reassignLead } from '../../leads/assignment/reassign-lead';
 import { loadPoolSettings, poolSettingsSchema, savePoolSettings } from '../../leads/pool/pool-settings';
+import { idParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 const reassignBody = z.object({ toUserId: z.string().trim().min(1).max(64), reason: z.string().trim().min(1).max(200) });
 
 /** Who owns leads: manager reassignment, the pool's deadlines and caps, the default team. */

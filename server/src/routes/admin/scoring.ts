@@ -7,8 +7,7 @@ import { isoOrNull } from '../../util/time';
 import { ATTRIBUTE_FIELD, ATTRIBUTE_FIELD_RULE } from '../../leads/scoring/rules-schema';
 import { resetScoringRules, saveScoringRules, scoringRulesInfo, ScoringRulesInfo } from '../../leads/scoring/rules';
 import { MAX_ATTRIBUTES, recordLeadEvent, updateLeadAttributes } from '../../leads/scoring/lead-signals';
-
-const leadId = z.coerce.number().int().positive();
+import { idParam } from '../../http/params';
 
 const presentRulesInfo = (info: ScoringRulesInfo) => ({ ...info, updatedAt: isoOrNull(info.updatedAt) });
 /** Events may come from clocks a little ahead of ours, not from the future. */
@@ -66,7 +65,7 @@ export function scoringAdminRoutes(app: AppContext): Router {
     ctx.body = presentRulesInfo(await resetScoringRules(app.dataSource));
   });
   router.post('/leads/:id/events', async (ctx) => {
-    const id = leadId.parse(ctx.params.id);
+    const id = idParam.parse(ctx.params.id);
     const body = eventBody.parse(ctx.request.body ?? {});
     const recorded = await recordLeadEvent(app, id, {
       kind: body.kind,
@@ -79,7 +78,7 @@ export function scoringAdminRoutes(app: AppContext): Router {
     ctx.body = { accepted: true, ...recorded };
   });
   router.patch('/leads/:id/attributes', async (ctx) => {
-    const id = leadId.parse(ctx.params.id);
+    const id = idParam.parse(ctx.params.id);
     const patch = attributesBody.parse(ctx.request.body ?? {});
     const result = await updateLeadAttributes(app, id, patch as Record<string, string | number | boolean | null>);
     ctx.body = { id: result.id, attributes: result.attributes, rescoreQueued: result.changed };

@@ -7,9 +7,10 @@ import { funnelStats } from '../../stats/funnel';
 import { rangeQuery } from '../../stats/range';
 import { repStats } from '../../stats/reps';
 import { stageDurationStats } from '../../stats/stage-durations';
+import { idParam } from '../../http/params';
 
 const funnelFilter = z.object({
-  channelId: z.coerce.number().int().positive().optional(),
+  channelId: idParam.optional(),
   ownerUserId: z.string().min(1).max(64).optional(),
 });
 

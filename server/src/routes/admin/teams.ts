@@ -1,11 +1,10 @@
 import Router from '@koa/router';
 import { createRouter } from '../../http/router';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { createRule, createTeam, deleteRule, deleteTeam, getTeam, listRules, listTeams, updateRule, updateTeam } from '../../teams/commands';
 import { createRuleSchema, createTeamSchema, updateRuleSchema, updateTeamSchema } from '../../teams/schemas';
+import { idParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 
 /** /api/admin/teams and /api/admin/assignment-rules: who leads go to, and in what order rules decide. */
 export function teamAdminRoutes(app: AppContext): Router {

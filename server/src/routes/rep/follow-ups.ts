@@ -13,12 +13,12 @@ import { changeStage } from '../../leads/stages/change-stage';
 import { findAccessibleLead } from '../../leads/lead-access';
 import { presentStageChange } from '../../leads/stages/presenters';
 import { changeStageSchema } from '../../leads/stages/schemas';
+import { cursorParam, idParam, limitParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 const listQuery = z.object({
   stage: z.enum(LEAD_STAGES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  limit: limitParam(100, 20),
+  cursor: cursorParam,
 });
 
 /**

@@ -1,10 +1,9 @@
 import Router from '@koa/router';
 import { createRouter } from '../../http/router';
-import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { revealPhone, revealSchema } from '../../leads/reveal-phone';
 import { replyRevealed } from '../../http/mask-replies';
-const idParam = z.coerce.number().int().positive();
+import { idParam } from '../../http/params';
 
 /** /api/rep/leads/:id/phone/reveal — the owner sees the full number; the reveal is logged. */
 export function repLeadRoutes(app: AppContext): Router {

@@ -5,11 +5,11 @@ import type { AppContext } from '../../context';
 import { returnLead } from '../../leads/assignment/return-lead';
 import { claimFromPool } from '../../leads/pool/claim';
 import { listPool } from '../../leads/pool/queries';
+import { cursorParam, idParam, limitParam } from '../../http/params';
 
-const idParam = z.coerce.number().int().positive();
 const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  limit: limitParam(100, 20),
+  cursor: cursorParam,
 });
 const returnBody = z.object({ reason: z.string().trim().min(1).max(200) });
 
