@@ -85,6 +85,29 @@ describe('changeOwner (leads/ownership/change-owner.ts)', () => {
   });
 });
 
+describe('merging moves the owner through changeOwner too', () => {
+  it('an ownerless lead that absorbs an owned duplicate takes its owner, with history and event', async () => {
+    const older = await makeLead(ds(), { phone: '13700000009' });
+    const owned = await makeLead(ds(), { email: 'owned@example.com', ownerUserId: 'lisi', assignedAt: Date.now() - 1000 });
+    await ds().transaction((m) =>
+      captureLead(m, {
+        source: 'form',
+        key: 'engine:merge-owner',
+        occurredAt: Date.now(),
+        identity: { phone: '13700000009', email: 'owned@example.com' },
+        isInteraction: true,
+        timeline: () => ({ kind: 'form.submitted', summary: '测试', dedupKey: 'engine:merge-owner:t' }),
+      }),
+    );
+    expect(await ds().getRepository(Lead).findOneByOrFail({ id: older.id })).toMatchObject({ ownerUserId: 'lisi', inPool: false });
+    expect(await ds().getRepository(Lead).findOneByOrFail({ id: owned.id })).toMatchObject({ mergedIntoId: older.id });
+    const history = await ds().getRepository(LeadAssignment).findBy({ leadId: older.id, kind: 'merged' });
+    expect(history).toEqual([expect.objectContaining({ toUserId: 'lisi', fromUserId: null })]);
+    const events = await ds().getRepository(DomainEventRow).findBy({ leadId: older.id, name: 'lead.owner_changed' });
+    expect(events.map((e) => (e.payload as { kind: string }).kind)).toEqual(['merged']);
+  });
+});
+
 describe('domain events (events/publish.ts, events/registry.ts)', () => {
   it('publishing the same fact again adds no event and no job; uninterested subscribers get no job', async () => {
     const lead = await makeLead(ds(), { ownerUserId: 'zhangsan' });
@@ -152,7 +175,7 @@ describe('captureLead scores a new lead in its INSERT', () => {
     expect(stored).toMatchObject({ grade: 'C', qualification: 'none' });
     expect(stored.scoreBreakdown).toEqual([expect.objectContaining({ points: stored.score })]);
     expect(stored.scoredAt).not.toBeNull();
-    expect(await ds().getRepository(Job).countBy({ kind: 'lead.rescore' })).toBe(0);
+    expect(await ds().getRepository(Job).countBy({ kind: 'lead.rescore', dedupKey: `rescore:${lead.id}` })).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Job } from '../jobs/job.entity';
 export type CaptureSource = 'wecom' | 'group' | 'form' | 'import';
 
 /** The ways a lead changes hands (also `lead_assignment.kind`). */
-export type OwnershipChangeKind = 'added' | 'assigned' | 'claimed' | 'reassigned' | 'returned' | 'released' | 'pooled';
+export type OwnershipChangeKind = 'added' | 'assigned' | 'claimed' | 'reassigned' | 'returned' | 'released' | 'pooled' | 'merged';
 
 /** Every domain event by name, with its payload. A payload holds facts, never instructions. */
 export interface DomainEventPayloads {

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs } from '../db/columns';
 
-export type AssignmentKind = 'added' | 'assigned' | 'reassigned' | 'returned' | 'released' | 'claimed';
+/** `merged`: a lead without an owner took the owner of a duplicate merged into it. */
+export type AssignmentKind = 'added' | 'assigned' | 'reassigned' | 'returned' | 'released' | 'claimed' | 'merged';
 
 /** Ownership history: who had the lead when and why. Claim caps and response times read it. */
 @Entity('lead_assignment')

@@ -9,6 +9,7 @@ import { LeadActivity } from '../lead-activity.entity';
 import { LeadAssignment } from '../lead-assignment.entity';
 import { LeadRelation } from '../lead-relation.entity';
 import { LeadTag } from '../lead-tag.entity';
+import { changeOwner } from '../ownership/change-owner';
 import { requestRescore } from '../scoring/record-activity';
 import { TimelineEntry } from '../timeline-entry.entity';
 import { addTimelineEntry } from '../timeline';
@@ -89,6 +90,20 @@ export async function mergeLeads(manager: EntityManager, keepId: number, mergeId
   // The unique external_user_id has to leave the merged row before the kept row can take it.
   await manager.update(Lead, { id: mergeId }, { externalUserId: null, mergedIntoId: keepId, inPool: false, poolSince: null, updatedAt: now });
   await manager.update(Lead, { id: keepId }, { ...filledFields(kept, merged), updatedAt: now });
+  if (!kept.ownerUserId && merged.ownerUserId) {
+    // The owner comes with its clock and team, and the lead leaves the pool.
+    await changeOwner(manager, {
+      leadId: keepId,
+      leadName: kept.name || merged.name,
+      kind: 'merged',
+      expect: { ownerUserId: null },
+      to: { ownerUserId: merged.ownerUserId, inPool: false, teamId: merged.teamId, assignedAt: merged.assignedAt ?? now },
+      fromUserId: null,
+      reason: `合并线索 #${mergeId}，沿用其负责人`,
+      key: `merge:${mergeId}:owner`,
+      at: now,
+    });
+  }
 
   await manager.insert(LeadMerge, { keptLeadId: keepId, mergedLeadId: mergeId, reason, snapshot: { lead: snapshot, moved }, createdAt: now });
   await addTimelineEntry(manager, {
@@ -146,10 +161,6 @@ function filledFields(kept: Lead, merged: Lead): Partial<Lead> {
   const simple = ['name', 'avatar', 'contactType', 'gender', 'corpName', 'phone', 'email', 'unionid', 'externalUserId', 'channelId', 'addWay', 'firstResponseAt', 'lastFollowUpAt'] as const;
   for (const field of simple) {
     if (empty(kept[field]) && !empty(merged[field])) (fill as Record<string, unknown>)[field] = merged[field];
-  }
-  if (!kept.ownerUserId && merged.ownerUserId) {
-    // The owner comes with its clock and team, and the lead leaves the pool.
-    Object.assign(fill, { ownerUserId: merged.ownerUserId, teamId: merged.teamId, assignedAt: merged.assignedAt, inPool: false, poolSince: null });
   }
   if (merged.attributes) {
     const attributes = { ...merged.attributes, ...(kept.attributes ?? {}) };

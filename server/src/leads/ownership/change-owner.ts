@@ -51,6 +51,7 @@ const HISTORY_KIND: Record<OwnershipChangeKind, AssignmentKind> = {
   returned: 'returned',
   released: 'released',
   pooled: 'released',
+  merged: 'merged',
 };
 
 /**
