@@ -1,6 +1,7 @@
 import { driverFor, fmt, keepAliveAgent, openLoop, postSealed, PostResult, prepareAdd, startSimulator, summarize } from './lib/load';
+import { comparisonFlags, headLabel } from './lib/baseline';
 import { machineLine, table, today, writeSection } from './lib/report';
-import { adminCall, createDatabase, openProbe, ServiceProcess, sleep, startService } from './lib/service';
+import { adminCall, createDatabase, openProbe, queueCounter, ServiceProcess, sleep, startService } from './lib/service';
 import type { BenchArgs } from './run';
 
 const REPS = ['rep01', 'rep02', 'rep03', 'rep04', 'rep05'];
@@ -13,6 +14,43 @@ const TAGS = ['爆款活动', '2026春季'];
  * and the service's peak RSS; samples the queues to see which one backs up.
  */
 export async function benchBurst(args: BenchArgs): Promise<void> {
+  const label = `${args.db}${args.split ? '-split' : ''}`;
+  const title = `Burst end to end, ${args.db === 'mysql' ? 'MariaDB' : 'SQLite'}${args.split ? ', web and worker processes' : ''}`;
+  const command = `npm run bench -- burst --db=${args.db}${args.split ? ' --split' : ''}`;
+  if (!args.baseline) {
+    const run = await runBurst(args, args.build?.mainJs);
+    writeSection(`burst-${label}`, [`### ${title}`, '', `Run ${today()} with \`${command}${comparisonFlags(args)}\`: ${run.how}`, '', ...run.markdown].join('\n'));
+    return;
+  }
+  // Baseline first, then this build, in one invocation: the same machine, minutes apart.
+  const before = await runBurst(args, args.baseline.mainJs);
+  const after = await runBurst(args, args.build?.mainJs);
+  writeSection(`burst-${label}`, [`### ${title}`, '', `Run ${today()} with \`${command}${comparisonFlags(args)}\` (build ${headLabel(args.build)}): ${after.how}`, '', ...after.markdown].join('\n'));
+  writeSection(
+    `burst-${label}-vs-baseline`,
+    [
+      `### ${title}: this build and a baseline, one after the other`,
+      '',
+      `Run ${today()} with \`${command}${comparisonFlags(args)}\`: \`baseline\` = commit ${args.baseline.sha.slice(0, 12)} (run first), \`this build\` = ${headLabel(args.build)} (run second). ${after.how}`,
+      '',
+      table(
+        ['measure', 'baseline', 'this build'],
+        after.measures.map(([measure, value], i) => [measure, before.measures[i][1], value]),
+      ),
+    ].join('\n'),
+  );
+}
+
+interface BurstRun {
+  /** The setup and machine line, for the block's first paragraph. */
+  how: string;
+  measures: Array<[string, string]>;
+  /** The measures table and the queue samples. */
+  markdown: string[];
+}
+
+/** One burst against a fresh database and simulator, with this build or `mainJs`'s. */
+async function runBurst(args: BenchArgs, mainJs?: string): Promise<BurstRun> {
   const total = args.adds ?? 10_000;
   const seconds = args.seconds ?? 50;
   const rate = total / seconds;
@@ -24,7 +62,7 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
   const processes: ServiceProcess[] = [];
   try {
     for (const role of roles) {
-      processes.push(await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-${role === 'all' ? args.db : role}`, env: { ROLE: role } }));
+      processes.push(await startService({ databaseUrl: db.url, apiBase: sim.baseUrl, instanceId: `bench-burst-${role === 'all' ? args.db : role}`, env: { ROLE: role }, mainJs, tallyStatements: true }));
     }
   } catch (error) {
     // One started, the next did not: stop what runs before giving up.
@@ -42,11 +80,19 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
       return { rssKb: each.reduce((sum, m) => sum + m.rssKb, 0), hwmKb: each.reduce((sum, m) => sum + m.hwmKb, 0) };
     },
     stop: () => Promise.all(processes.map((p) => p.stop())),
+    /** SQL statements all processes have sent, by first keyword. */
+    statements: async () => {
+      const sum: Record<string, number> = {};
+      for (const p of processes) for (const [verb, n] of Object.entries(await p.statementTally())) sum[verb] = (sum[verb] ?? 0) + n;
+      return sum;
+    },
   };
-  const label = `${args.db}${args.split ? '-split' : ''}`;
+  const label = `${args.db}${args.split ? '-split' : ''}${mainJs ? ' (baseline)' : ''}`;
   const topology = args.split ? 'two processes on one database: ROLE=web (callbacks) and ROLE=worker (default settings); RSS and CPU are the sum of both' : 'one process, default settings (WORKER_CONCURRENCY=8, welcome lane 32)';
   const probe = await openProbe(db.url);
   const count = async (sql: string, params: unknown[] = []) => Number((await probe.query<{ n: number }>(sql, params))[0].n);
+  // Welcomes are counted where the build keeps them (inbox rows now, job rows in older builds).
+  const queues = await queueCounter(probe);
   try {
     const channel = (await adminCall(service.url, 'POST', '/api/admin/channels', { name: '爆款直播间', userIds: REPS, tags: TAGS, welcomeText: '感谢关注！回复「福利」领取活动礼包。' })).body;
     if (!channel?.state) throw new Error(`could not create the channel: ${JSON.stringify(channel)}`);
@@ -63,18 +109,14 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        const [inbox, welcome, general, leads] = await Promise.all([
-          count(`SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'pending'`),
-          count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind = 'welcome'`),
-          count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind <> 'welcome'`),
-          count(`SELECT COUNT(*) AS n FROM \`lead\``),
-        ]);
+        const [inbox, welcome, general, leads] = await Promise.all([queues.inbox(), queues.welcomes(), queues.otherJobs(), count(`SELECT COUNT(*) AS n FROM \`lead\``)]);
         queueSamples.push({ t: Date.now() - t0, inbox, welcome, general, leads });
         await sleep(2000);
       }
     })();
 
     const cpu0 = service.cpuSeconds();
+    const statements0 = await service.statements();
     const run = await openLoop({
       rate,
       seconds,
@@ -111,7 +153,7 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
     // The rest of the work (rep notices, re-scores, timeline entries) trails the leads.
     let drainedAt: number | null = null;
     while (doneAt !== null && Date.now() < deadline) {
-      const open = await count(`SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending') AS n`);
+      const open = await queues.open();
       if (open === 0) {
         drainedAt = Date.now() - t0;
         break;
@@ -119,6 +161,15 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
       await sleep(500);
     }
     const cpuToDrainSeconds = service.cpuSeconds() - cpu0;
+    const statements1 = drainedAt === null ? null : await service.statements();
+    const perAdd = (verbs: string[] | null) => {
+      if (!statements1) return null;
+      const n = Object.entries(statements1)
+        .filter(([verb]) => verbs === null || verbs.includes(verb))
+        .reduce((sum, [verb, count]) => sum + count - (statements0[verb] ?? 0), 0);
+      return n / total;
+    };
+    const statementsPerAdd = perAdd(null);
     sampling = false;
     await sampler;
     clearInterval(memTimer);
@@ -133,7 +184,7 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
     const leadsFinal = await count(`SELECT COUNT(*) AS n FROM \`lead\` WHERE channel_id = ?`, [channel.id]);
     const dupWelcomes = sim.state.welcomeMessages.length - new Set(sim.state.welcomeMessages.map((w) => w.welcome_code)).size;
     const markTags = sim.successfulCalls('externalcontact/mark_tag').length;
-    const dead = await probe.query<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM job WHERE status = 'dead' GROUP BY kind`);
+    const dead = await queues.dead();
     const deadInbox = await count(`SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'dead'`);
     const mem = service.memory();
     const peakRssMb = Math.max(mem.hwmKb, ...rssSamples) / 1024;
@@ -163,46 +214,49 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
       cpuSeconds,
       drainedAt,
       cpuToDrainSeconds,
+      statementsPerAdd,
     };
     console.log(JSON.stringify(result));
     const peakOf = (k: 'inbox' | 'welcome' | 'general') => Math.max(0, ...queueSamples.map((s) => s[k]));
     const timeline = queueSamples
       .filter((_, i) => i % 5 === 0)
       .map((s) => [fmt(s.t / 1000, 0), s.leads, s.inbox, s.welcome, s.general]);
-    writeSection(
-      `burst-${label}`,
+    const measures: Array<[string, string]> = [
+      ['callbacks acknowledged (first delivery)', `${acks.length} / ${total} (errors or skipped: ${result.ackErrors})`],
+      ['repeated deliveries acknowledged', `${retryOk} / ${retried.length}`],
+      ['ack latency p50 / p99 / max', `${fmt(ackLat.p50)} / ${fmt(ackLat.p99)} / ${fmt(ackLat.max)} ms`],
+      ['all callbacks sent after', `${fmt(sendDoneMs / 1000)} s`],
+      ['every lead exists after', leadsAt === null ? `not within the bound (${leadsFinal} leads)` : `${fmt(leadsAt / 1000)} s`],
+      ['every lead tagged and welcomed after', doneAt === null ? 'not within the bound' : `${fmt(doneAt / 1000)} s`],
+      ['every queued job done (notices, re-scores, timeline) after', drainedAt === null ? 'not within the bound' : `${fmt(drainedAt / 1000)} s (service CPU by then: ${fmt(cpuToDrainSeconds, 0)} s)`],
+      ['end-to-end rate', `${fmt(total / e2eSeconds, 0)} leads/s (incl. tags and welcome)`],
+      ['callback → send_welcome_msg p50 / p95 / p99 / max', `${fmt(d.p50, 0)} / ${fmt(d.p95, 0)} / ${fmt(d.p99, 0)} / ${fmt(d.max, 0)} ms`],
+      ['welcomes later than 5 s / 20 s', `${over5} / ${over20}`],
+      ['welcomes sent / duplicated', `${result.welcomes} / ${dupWelcomes}`],
+      ['successful mark_tag calls', String(markTags)],
+      ['dead-lettered jobs / inbox events', `${dead.map((x) => `${x.kind}: ${x.n}`).join(', ') || '0'} / ${deadInbox}`],
+      ['peak RSS of the service (VmHWM)', `${fmt(peakRssMb, 0)} MB`],
+      ['service CPU during the run', `${fmt(cpuSeconds, 0)} s (${fmt((cpuSeconds / e2eSeconds) * 100, 0)}% of one core)`],
+      ['service CPU per add, until every job is done', drainedAt === null ? 'not within the bound' : `${fmt((cpuToDrainSeconds / total) * 1000, 1)} ms`],
       [
-        `### Burst end to end, ${args.db === 'mysql' ? 'MariaDB' : 'SQLite'}${args.split ? ', web and worker processes' : ''}`,
+        'SQL statements per add, until every job is done (all / SELECT / INSERT / UPDATE / DELETE / BEGIN+COMMIT)',
+        statementsPerAdd === null
+          ? 'not within the bound'
+          : [perAdd(null), perAdd(['SELECT']), perAdd(['INSERT']), perAdd(['UPDATE']), perAdd(['DELETE']), perAdd(['BEGIN', 'START', 'COMMIT', 'ROLLBACK'])].map((x) => fmt(x!, 1)).join(' / '),
+      ],
+      ['peak backlog: inbox / welcomes / other jobs', `${peakOf('inbox')} / ${peakOf('welcome')} / ${peakOf('general')}`],
+    ];
+    return {
+      how: `${total} adds through one channel (5 reps, 2 tags, welcome text) at ${fmt(rate, 0)}/s for ${seconds} s, 30% delivered twice. Service: ${topology}. ${await machineLine(args.mysqlUrl)}.`,
+      measures,
+      markdown: [
+        table(['measure', 'value'], measures),
         '',
-        `Run ${today()} with \`npm run bench -- burst --db=${args.db}${args.split ? ' --split' : ''}\`: ${total} adds through one channel (5 reps, 2 tags, welcome text) at ${fmt(rate, 0)}/s for ${seconds} s, 30% delivered twice. Service: ${topology}. ${await machineLine(args.mysqlUrl)}.`,
-        '',
-        table(
-          ['measure', 'value'],
-          [
-            ['callbacks acknowledged (first delivery)', `${acks.length} / ${total} (errors or skipped: ${result.ackErrors})`],
-            ['repeated deliveries acknowledged', `${retryOk} / ${retried.length}`],
-            ['ack latency p50 / p99 / max', `${fmt(ackLat.p50)} / ${fmt(ackLat.p99)} / ${fmt(ackLat.max)} ms`],
-            ['all callbacks sent after', `${fmt(sendDoneMs / 1000)} s`],
-            ['every lead exists after', leadsAt === null ? `not within the bound (${leadsFinal} leads)` : `${fmt(leadsAt / 1000)} s`],
-            ['every lead tagged and welcomed after', doneAt === null ? 'not within the bound' : `${fmt(doneAt / 1000)} s`],
-            ['every queued job done (notices, re-scores, timeline) after', drainedAt === null ? 'not within the bound' : `${fmt(drainedAt / 1000)} s (service CPU by then: ${fmt(cpuToDrainSeconds, 0)} s)`],
-            ['end-to-end rate', `${fmt(total / e2eSeconds, 0)} leads/s (incl. tags and welcome)`],
-            ['callback → send_welcome_msg p50 / p95 / p99 / max', `${fmt(d.p50, 0)} / ${fmt(d.p95, 0)} / ${fmt(d.p99, 0)} / ${fmt(d.max, 0)} ms`],
-            ['welcomes later than 5 s / 20 s', `${over5} / ${over20}`],
-            ['welcomes sent / duplicated', `${result.welcomes} / ${dupWelcomes}`],
-            ['successful mark_tag calls', String(markTags)],
-            ['dead-lettered jobs / inbox events', `${dead.map((x) => `${x.kind}: ${x.n}`).join(', ') || '0'} / ${deadInbox}`],
-            ['peak RSS of the service (VmHWM)', `${fmt(peakRssMb, 0)} MB`],
-            ['service CPU during the run', `${fmt(cpuSeconds, 0)} s (${fmt((cpuSeconds / e2eSeconds) * 100, 0)}% of one core)`],
-            ['peak backlog: inbox / welcome jobs / other jobs', `${peakOf('inbox')} / ${peakOf('welcome')} / ${peakOf('general')}`],
-          ],
-        ),
-        '',
-        'Queue samples (every 10 s): seconds since start, leads, pending inbox events, pending welcome jobs, pending other jobs.',
+        'Queue samples (every 10 s): seconds since start, leads, pending inbox events, pending welcomes, pending other jobs.',
         '',
         table(['s', 'leads', 'inbox', 'welcome', 'other jobs'], timeline),
-      ].join('\n'),
-    );
+      ],
+    };
   } finally {
     await service.stop();
     await probe.close();

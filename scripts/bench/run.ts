@@ -1,10 +1,11 @@
 import { benchAck } from './ack';
+import { buildBaseline } from './lib/baseline';
 import { benchBurst } from './burst';
 import { benchList } from './list';
 import { DEFAULT_MYSQL_URL } from './lib/service';
 
 /**
- * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N --split]`
+ * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N --split --baseline=REV --build=REV --dry]`
  * Scenarios: ack, burst, list. No scenario = all of them (burst on both databases).
  * MariaDB comes from BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test);
  * every run creates and drops its own database there. Results go to docs/benchmarks.md.
@@ -21,6 +22,10 @@ export interface BenchArgs {
   keep?: boolean;
   /** burst: one ROLE=web and one ROLE=worker process on the database instead of one ROLE=all. */
   split?: boolean;
+  /** `--baseline=REV`: that commit, built apart (lib/baseline.ts), measured beside this build. */
+  baseline?: { rev: string; sha: string; mainJs: string };
+  /** `--build=REV`: measure that commit (built apart) as "this build" instead of the checkout's dist. */
+  build?: { rev: string; sha: string; mainJs: string };
 }
 
 function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven: boolean } {
@@ -47,12 +52,15 @@ function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven:
       reuse: flags.get('reuse'),
       keep: flags.has('keep'),
       split: flags.has('split'),
+      baseline: flags.has('baseline') ? { rev: flags.get('baseline')!, ...buildBaseline(flags.get('baseline')!) } : undefined,
+      build: flags.has('build') ? { rev: flags.get('build')!, ...buildBaseline(flags.get('build')!) } : undefined,
     },
   };
 }
 
 async function main() {
   const { scenarios, args, dbGiven } = parse(process.argv.slice(2));
+  if (process.argv.includes('--dry')) process.env.BENCH_DRY = '1';
   const known = ['ack', 'burst', 'list'];
   const unknown = scenarios.filter((s) => !known.includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);

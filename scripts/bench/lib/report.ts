@@ -46,6 +46,11 @@ export async function machineLine(mysqlUrl?: string): Promise<string> {
 }
 
 export function writeSection(name: string, markdown: string): void {
+  if (process.env.BENCH_DRY === '1') {
+    // --dry: a trial run (e.g. of the bench itself) leaves docs/benchmarks.md alone.
+    console.log(`\n--- section "${name}" (not written: --dry) ---\n${markdown.trim()}\n`);
+    return;
+  }
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   let doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Benchmarks\n';

@@ -147,6 +147,10 @@ export interface ServiceOptions {
   /** Extra environment (WORKER_CONCURRENCY, ROLE, …). */
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** Another build's entry point (a baseline commit, lib/baseline.ts); default this checkout's. */
+  mainJs?: string;
+  /** Count the SQL statements the process sends (lib/statement-tally.ts); read with statementTally(). */
+  tallyStatements?: boolean;
 }
 
 export interface ServiceProcess {
@@ -165,6 +169,8 @@ export interface ServiceProcess {
   memory(): { rssKb: number; hwmKb: number };
   /** User+system CPU seconds so far, from /proc. */
   cpuSeconds(): number;
+  /** SQL statements sent so far, by first keyword (only with tallyStatements). */
+  statementTally(): Promise<Record<string, number>>;
 }
 
 export function serviceEnv(options: ServiceOptions, port: number): Record<string, string> {
@@ -192,11 +198,16 @@ export function serviceEnv(options: ServiceOptions, port: number): Record<string
 
 /** Spawns the built service and waits until /healthz answers. */
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
-  if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first`);
+  const mainJs = options.mainJs ?? MAIN_JS;
+  if (!fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: run \`npm run build\` first`);
   const port = options.port ?? (await freePort());
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service process.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], { env: serviceEnv(options, port), stdio: ['ignore', 'pipe', 'pipe'] });
+  const tallyJs = path.join(__dirname, 'statement-tally.js');
+  const tallyFile = path.join(os.tmpdir(), `xiansuo-tally-${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  const tally = options.tallyStatements && fs.existsSync(tallyJs);
+  const env = { ...serviceEnv(options, port), ...(tally ? { BENCH_TALLY_FILE: tallyFile } : {}) };
+  const child = spawn(process.execPath, [...nodeArgs, ...(tally ? ['-r', tallyJs] : []), mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString('utf8')).slice(-65536);
@@ -249,6 +260,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
       return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
     },
+    async statementTally() {
+      if (!tally || exitCode !== undefined) return {};
+      fs.rmSync(tallyFile, { force: true });
+      child.kill('SIGUSR2');
+      await pollUntil(() => fs.existsSync(tallyFile), 5000, 20, 'statement tally written');
+      await sleep(50);
+      const counts = JSON.parse(fs.readFileSync(tallyFile, 'utf8')) as Record<string, number>;
+      fs.rmSync(tallyFile, { force: true });
+      return counts;
+    },
     cpuSeconds() {
       // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised command) are utime and stime in ticks.
       const stat = proc('stat');
@@ -292,4 +313,39 @@ export async function adminCall(baseUrl: string, method: string, pathname: strin
 /** Polls until `check` is truthy; throws after `timeoutMs`. */
 export function waitFor<T>(check: () => Promise<T> | T, timeoutMs: number, intervalMs = 100, what = 'condition'): Promise<NonNullable<T>> {
   return pollUntil(check, timeoutMs, intervalMs, what);
+}
+
+/**
+ * Queue counts that work on this build's schema and on a baseline's: welcomes live on inbox rows
+ * (welcome_status) since migration 1732300007100, in the job table (kind 'welcome') before.
+ */
+export async function queueCounter(probe: DbProbe) {
+  const onInbox = await probe.query(`SELECT welcome_status FROM inbox_event LIMIT 1`).then(
+    () => true,
+    () => false,
+  );
+  const count = async (sql: string, params: unknown[] = []) => Number((await probe.query<{ n: number }>(sql, params))[0].n);
+  return {
+    welcomesOnInbox: onInbox,
+    /** Everything still to do: inbox events, welcomes, jobs. */
+    open: () =>
+      count(
+        `SELECT (SELECT COUNT(*) FROM inbox_event WHERE status = 'pending') + (SELECT COUNT(*) FROM job WHERE status = 'pending')${
+          onInbox ? ` + (SELECT COUNT(*) FROM inbox_event WHERE welcome_status = 'pending')` : ''
+        } AS n`,
+      ),
+    inbox: () => count(`SELECT COUNT(*) AS n FROM inbox_event WHERE status = 'pending'`),
+    welcomes: () =>
+      onInbox ? count(`SELECT COUNT(*) AS n FROM inbox_event WHERE welcome_status = 'pending'`) : count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind = 'welcome'`),
+    otherJobs: () => count(`SELECT COUNT(*) AS n FROM job WHERE status = 'pending' AND kind <> 'welcome'`),
+    /** Dead rows by kind, welcomes included wherever they live. */
+    dead: async () => {
+      const rows = await probe.query<{ kind: string; n: number }>(`SELECT kind, COUNT(*) AS n FROM job WHERE status = 'dead' GROUP BY kind`);
+      if (onInbox) {
+        const w = await count(`SELECT COUNT(*) AS n FROM inbox_event WHERE welcome_status = 'dead'`);
+        if (w) rows.push({ kind: 'welcome', n: w });
+      }
+      return rows;
+    },
+  };
 }
