@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 
 /**
  * The repository's config/ directory, from the source tree (server/src/util) or the build
@@ -34,4 +35,19 @@ export function readJsonFile(file: string, label = file): unknown {
 /** Parsed config/<name> (in XIANSUO_CONFIG_DIR when set), or null when the file does not exist. */
 export function readConfigJson(name: string): unknown {
   return readJsonFile(configFilePath(name), `config/${name}`);
+}
+
+/** A failed parse as one line, "path: message; …": a config error must name the field to fix. */
+export const describeIssues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+/**
+ * config/<name> laid over `builtIn`: each key the file gives replaces the built-in one, and a
+ * missing file means the built-in defaults. A bad file stops with its name and the field.
+ */
+export function readConfigOver<T extends z.ZodObject>(name: string, schema: T, builtIn: z.output<T>): z.output<T> {
+  const raw = readConfigJson(name);
+  if (raw === null) return builtIn;
+  const parsed = schema.partial().safeParse(raw);
+  if (!parsed.success) throw new Error(`config/${name}: ${describeIssues(parsed.error)}`);
+  return { ...builtIn, ...(parsed.data as Partial<z.output<T>>) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { configFilePath, readJsonFile } from '../../util/config-file';
+import { configFilePath, describeIssues, readJsonFile } from '../../util/config-file';
 
 /** What a form key may look like: it is part of a URL and of rate-limit keys. */
 export const FORM_KEY = /^[a-z0-9-]{1,40}$/;
@@ -77,7 +77,7 @@ export function loadFormsConfig(file = process.env.FORMS_CONFIG || configFilePat
 export function parseFormsConfig(raw: unknown, label = 'forms config'): FormsConfig {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`${label}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`${label}: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

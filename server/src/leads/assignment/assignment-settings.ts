@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { getSetting, putSetting } from '../../settings/settings';
-import { readConfigJson } from '../../util/config-file';
+import { readConfigOver } from '../../util/config-file';
 
 export const assignmentSettingsSchema = z.object({
   /** Team (by name) for leads no rule matches; null = such leads go to the public pool. */
@@ -14,11 +14,7 @@ const BUILT_IN: AssignmentSettings = { defaultTeam: null };
 
 /** config/assignment.json over the built-in defaults; a bad file stops with its name and the field. */
 export function fileAssignmentSettings(): AssignmentSettings {
-  const raw = readConfigJson('assignment.json');
-  if (raw === null) return BUILT_IN;
-  const parsed = assignmentSettingsSchema.partial().safeParse(raw);
-  if (!parsed.success) throw new Error(`config/assignment.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return { ...BUILT_IN, ...parsed.data };
+  return readConfigOver('assignment.json', assignmentSettingsSchema, BUILT_IN);
 }
 
 /** The file's defaults with the admin's stored overrides (setting `assignment.settings`) on top. */

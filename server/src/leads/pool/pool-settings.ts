@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { getSetting, putSetting } from '../../settings/settings';
-import { readConfigJson } from '../../util/config-file';
+import { readConfigOver } from '../../util/config-file';
 import type { Team } from '../../teams/team.entity';
 
 const hours = z.number().int().min(1).max(24 * 90);
@@ -30,12 +30,9 @@ const SETTING_KEY = 'pool.settings';
 // hand it straight back with a reassignment.
 const BUILT_IN: PoolSettings = { followUpHours: 24, dailyClaimLimit: 20, maxHeldLeads: 100, reclaimCooldownHours: 168, channelOverrides: {} };
 
+/** config/pool.json over the built-in defaults; a bad file stops with its name and the field. */
 export function filePoolSettings(): PoolSettings {
-  const raw = readConfigJson('pool.json');
-  if (raw === null) return BUILT_IN;
-  const parsed = poolSettingsSchema.partial().safeParse(raw);
-  if (!parsed.success) throw new Error(`config/pool.json: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return { ...BUILT_IN, ...parsed.data };
+  return readConfigOver('pool.json', poolSettingsSchema, BUILT_IN);
 }
 
 /** config/pool.json with the admin's overrides (setting `pool.settings`, via the admin API) on top. */

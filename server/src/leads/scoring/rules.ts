@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../db/data-source';
 import { Setting } from '../../settings/setting.entity';
-import { configFilePath, readConfigJson } from '../../util/config-file';
+import { configFilePath, describeIssues, readConfigJson } from '../../util/config-file';
 import { ScoringRules, scoringRulesSchema } from './rules-schema';
 
 export const SCORING_SETTING_KEY = 'scoring.rules';
@@ -20,8 +20,7 @@ export function defaultScoringRules(): ScoringRules {
   if (raw === null) throw new Error(`scoring rules: ${file} not found`);
   const parsed = scoringRulesSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`scoring rules in ${file} are invalid: ${problems}`);
+    throw new Error(`scoring rules in ${file} are invalid: ${describeIssues(parsed.error)}`);
   }
   fileDefault = { file, rules: parsed.data };
   return parsed.data;
