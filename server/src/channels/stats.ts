@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { isMysql } from '../db/data-source';
-import type { StatsRange } from '../stats/range';
-import { CHINA_TIMEZONE, CST_OFFSET_MS, dateOfCstDayNumber } from '../util/china-time';
+import { presentRange, type StatsRange } from '../stats/range';
+import { CST_OFFSET_MS, dateOfCstDayNumber } from '../util/china-time';
 import { DAY_MS } from '../util/time';
 
 /** Counts per Shanghai day (cstDayNumber), the business day of the reps. */
@@ -32,9 +32,7 @@ export async function channelStats(ctx: AppContext, channelId: number, range: St
   const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   return {
     channelId,
-    from: range.from,
-    to: range.to,
-    timezone: CHINA_TIMEZONE,
+    ...presentRange(range),
     totals: { adds: sum(adds), leads: sum(leads), deletions: sum(deletions) },
     byDay: days.map((day) => ({
       date: dateOfCstDayNumber(day),

@@ -2,8 +2,7 @@ import { In } from 'typeorm';
 import type { AppContext } from '../context';
 import { Channel } from '../channels/channel.entity';
 import { CohortLead, loadCohort, rate, reachedCounts } from './cohort';
-import type { StatsRange } from './range';
-import { CHINA_TIMEZONE } from '../util/china-time';
+import { presentRange, type StatsRange } from './range';
 
 /** Per channel (and 'organic'): leads created in the range, how far they got, and won / leads. */
 export async function channelConversionStats(ctx: AppContext, range: StatsRange) {
@@ -20,9 +19,7 @@ export async function channelConversionStats(ctx: AppContext, range: StatsRange)
   // Channels by id, organic last.
   const keys = [...ids.sort((a, b) => a - b), ...(groups.has(null) ? [null] : [])];
   return {
-    from: range.from,
-    to: range.to,
-    timezone: CHINA_TIMEZONE,
+    ...presentRange(range),
     items: keys.map((channelId) => {
       const group = groups.get(channelId)!;
       const reached = reachedCounts(group);

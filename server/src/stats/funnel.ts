@@ -2,8 +2,7 @@ import type { AppContext } from '../context';
 import { LEAD_STAGES } from '../leads/lead.entity';
 import { PIPELINE } from '../leads/stages/transitions';
 import { CohortFilter, loadCohort, rate, reachedCounts } from './cohort';
-import type { StatsRange } from './range';
-import { CHINA_TIMEZONE } from '../util/china-time';
+import { presentRange, type StatsRange } from './range';
 
 /** Funnel of the leads created in the range: how many reached each stage, and the step conversions. */
 export async function funnelStats(ctx: AppContext, range: StatsRange, filter: CohortFilter = {}) {
@@ -12,9 +11,7 @@ export async function funnelStats(ctx: AppContext, range: StatsRange, filter: Co
   const current: Record<string, number> = Object.fromEntries(LEAD_STAGES.map((s) => [s, 0]));
   for (const lead of leads) current[lead.stage] = (current[lead.stage] ?? 0) + 1;
   return {
-    from: range.from,
-    to: range.to,
-    timezone: CHINA_TIMEZONE,
+    ...presentRange(range),
     filter: { channelId: filter.channelId ?? null, ownerUserId: filter.ownerUserId ?? null },
     leads: leads.length,
     stages: PIPELINE.map((stage, i) => ({

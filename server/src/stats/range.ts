@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cstDayStart } from '../util/china-time';
+import { CHINA_TIMEZONE, cstDayStart } from '../util/china-time';
 import { DAY_MS } from '../util/time';
 
 /** Longest range one stats request may cover: keeps the per-request lead query bounded. */
@@ -26,5 +26,8 @@ export const checkedRange = <T extends z.ZodType<{ from: string; to: string }>>(
       message: `a range covers at most ${MAX_RANGE_DAYS} days`,
     })
     .transform((q): StatsRange => ({ from: q.from, to: q.to, start: cstDayStart(q.from), end: cstDayStart(q.to) + DAY_MS }));
+
+/** How every stats reply states its range: the dates asked for and the calendar they are days of. */
+export const presentRange = (range: StatsRange) => ({ from: range.from, to: range.to, timezone: CHINA_TIMEZONE });
 
 export const rangeQuery = checkedRange(z.object({ from: z.iso.date(), to: z.iso.date() }));

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context';
 import { CohortLead, loadCohort, rate, secondsSummary } from './cohort';
-import type { StatsRange } from './range';
-import { CHINA_TIMEZONE } from '../util/china-time';
+import { presentRange, type StatsRange } from './range';
 
 /**
  * Per rep: leads created in the range that they own now, won and conversion among those, their
@@ -29,9 +28,7 @@ export async function repStats(ctx: AppContext, range: StatsRange) {
   }
   const userIds = [...new Set([...owned.keys(), ...followUps.keys()])].sort();
   return {
-    from: range.from,
-    to: range.to,
-    timezone: CHINA_TIMEZONE,
+    ...presentRange(range),
     unassignedLeads: unassigned,
     items: userIds.map((userId) => {
       const mine = owned.get(userId) ?? [];

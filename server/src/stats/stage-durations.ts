@@ -1,8 +1,7 @@
 import type { AppContext } from '../context';
 import type { LeadStage } from '../leads/lead.entity';
 import { CohortFilter, loadCohort, secondsSummary } from './cohort';
-import type { StatsRange } from './range';
-import { CHINA_TIMEZONE } from '../util/china-time';
+import { presentRange, type StatsRange } from './range';
 
 /** Stages that can be left; won is final, so it has no duration. */
 const TIMED_STAGES: readonly LeadStage[] = ['new', 'contacted', 'qualified', 'opportunity', 'lost'];
@@ -19,9 +18,7 @@ export async function stageDurationStats(ctx: AppContext, range: StatsRange, fil
     }
   }
   return {
-    from: range.from,
-    to: range.to,
-    timezone: CHINA_TIMEZONE,
+    ...presentRange(range),
     leads: leads.length,
     items: TIMED_STAGES.map((stage) => {
       const { count, avgSeconds, medianSeconds } = secondsSummary(visits.get(stage)!);
