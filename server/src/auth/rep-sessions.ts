@@ -3,8 +3,9 @@ import type { AppContext } from '../context';
 import { HttpError } from '../http/errors';
 import { WecomApiError } from '../wecom/errors';
 import { RepSession } from './rep-session.entity';
+import { DAY_MS } from '../util/time';
 
-const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+const SESSION_TTL_MS = 7 * DAY_MS;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** WeCom mini-program login (wx.qy.login code → jscode2session) → a Xiansuo session token. */

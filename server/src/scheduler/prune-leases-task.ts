@@ -1,7 +1,8 @@
 import type { ScheduledTask } from './scheduled-task';
 import { pruneLeases } from './lease';
+import { DAY_MS } from '../util/time';
 
-export const LEASE_RETENTION_MS = 7 * 24 * 3600 * 1000;
+export const LEASE_RETENTION_MS = 7 * DAY_MS;
 
 /** The scheduler's own housekeeping: one lease row per task per slot adds up (1440 a day per minutely task). */
 export const pruneLeasesTask: ScheduledTask = {
