@@ -72,7 +72,8 @@ describeMysql('two instances on one MariaDB share a burst', () => {
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event`)).toBe(ADDS);
     // One welcome per add, on its inbox row.
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event WHERE welcome_status IS NOT NULL`)).toBe(ADDS);
-    for (const kind of ['mark_tag', 'notify_rep']) {
+    // One job per add for each lead.captured subscriber that acts on a WeCom add with channel tags.
+    for (const kind of ['event:channel-tags', 'event:notify-added-rep']) {
       expect(await count(probe!, `SELECT COUNT(*) AS n FROM job WHERE kind = ?`, [kind])).toBe(ADDS);
     }
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM timeline_entry WHERE kind = 'welcome.sent'`)).toBe(ADDS);
