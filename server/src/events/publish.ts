@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { enqueueJobs, JobRequest } from '../jobs/enqueue';
 import { DomainEventRow } from './domain-event.entity';
+// A cycle by nature (subscribers run commands that publish): registry → subscriber → command →
+// publish → registry. It is safe: nothing here reads the registry until publishEvents is called.
 import { subscribers } from './registry';
 import type { DomainEvent, DomainEventName, Subscriber } from './types';
 
