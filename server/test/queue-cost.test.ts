@@ -64,7 +64,7 @@ describe('claiming a batch', () => {
     expect(statements.length).toBeLessThanOrEqual(2);
     expect(statements).toEqual([
       expect.stringMatching(/^SELECT .* FROM job e WHERE/),
-      mysql ? expect.stringMatching(/^UPDATE job SET lease_owner = \?.* WHERE id IN \(/) : expect.stringMatching(/^UPDATE job SET lease_owner = \?.* RETURNING \*$/),
+      mysql ? expect.stringMatching(/^UPDATE job FORCE INDEX \(PRIMARY\) SET lease_owner = \?.* WHERE id IN \(/) : expect.stringMatching(/^UPDATE job SET lease_owner = \?.* RETURNING \*$/),
     ]);
     // Priority first, then oldest; every row complete, with its new lease and attempt count.
     const jobs = claimed.map((c) => jobFromRow(c.raw));
@@ -175,6 +175,47 @@ describe('lanes', () => {
   });
 });
 
+describe('locks (MySQL)', () => {
+  // Under REPEATABLE READ an UPDATE through a secondary index also locks the gap after its last
+  // row; for the newest open rows that is where intake INSERTs the next callback.
+  it('claiming and finishing the newest inbox events go by primary key and never make intake wait', async () => {
+    if (!mysql) return;
+    for (let i = 0; i < 300; i++) await addInboxEvent(`contact:L${i}`, `lock-${i}`);
+    const queue = inboxQueue('w1', Date.now);
+    // Everything but the newest eight is worked off; the claim then takes the newest.
+    const older = await queue.claim(292, 60_000);
+    await queue.finishMany(older.map((c) => ({ lease: c.lease, status: 'done' })));
+    const claim = await countStatements(ds, () => queue.claim(8, 60_000));
+    expect(claim.result).toHaveLength(8);
+    const finish = await countStatements(ds, () => queue.finishMany(claim.result.map((c, i) => ({ lease: c.lease, status: i % 2 ? 'done' : 'ignored' }))));
+    const updates = [...claim.detailed, ...finish.detailed].filter((st) => st.sql.startsWith('UPDATE'));
+    expect(updates).toHaveLength(2);
+    for (const statement of updates) {
+      const plan: Array<{ key: string }> = await ds.query(`EXPLAIN ${statement.sql}`, statement.params);
+      expect(plan.map((p) => p.key)).toEqual(['PRIMARY']);
+    }
+    // The finish again, on the same rows open again, held uncommitted as if its commit were slow.
+    await ds.query(`UPDATE inbox_event SET status = 'pending', finished_at = NULL WHERE id IN (${claim.result.map((c) => c.lease.id).join(',')})`);
+    const holder = ds.createQueryRunner();
+    const intake = ds.createQueryRunner();
+    try {
+      await holder.startTransaction();
+      const held = await holder.query(finish.detailed[0].sql, finish.detailed[0].params, true);
+      expect(held.affected).toBe(8);
+      await intake.query('SET SESSION innodb_lock_wait_timeout = 1');
+      const started = Date.now();
+      await intake.query(
+        `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at) VALUES ('lock-new', 'contact:new', 'contact.edited', '{}', '', 'pending', 0, 0, 0)`,
+      );
+      expect(Date.now() - started).toBeLessThan(900);
+    } finally {
+      await holder.rollbackTransaction().catch(() => undefined);
+      await holder.release();
+      await intake.release();
+    }
+  });
+});
+
 describe('completing rows', () => {
   it('rows that finish together are written by one statement, each with its own status', async () => {
     await addJobs(6);
@@ -254,7 +295,7 @@ describe('completing rows', () => {
     });
     expect(result).toBe(8);
     expect(statements).toHaveLength(3);
-    expect(statements.at(-1)).toMatch(/^UPDATE job SET status = \?/);
+    expect(statements.at(-1)).toMatch(/^UPDATE job (FORCE INDEX \(PRIMARY\) )?SET status = \?/);
     const [row] = await ds.query(`SELECT COUNT(*) AS n FROM job WHERE status = 'done' AND lease_until IS NULL`);
     expect(Number(row.n)).toBe(8);
   });

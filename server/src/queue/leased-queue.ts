@@ -102,6 +102,18 @@ export class LeasedQueue {
   }
 
   /**
+   * The table for an UPDATE of rows by id. MySQL: by the primary key, always. Given
+   * `id IN (…) AND status = 'pending'`, MariaDB picks the inbox's (status, id) index, and an UPDATE
+   * through a secondary index under REPEATABLE READ takes next-key locks: the gap after the last
+   * row, where intake INSERTs the next event when the queue is nearly empty, stays locked until
+   * the UPDATE commits, and every callback in that moment waits for it. Primary-key lookups lock
+   * only the rows.
+   */
+  private get updateTarget(): string {
+    return this.mysql ? `${this.options.table} FORCE INDEX (PRIMARY)` : this.options.table;
+  }
+
+  /**
    * Leases up to `limit` rows that are due and returns them, loaded, in claim order. Two workers
    * never get the same row: the UPDATE only takes rows whose lease is free at that moment.
    *
@@ -152,7 +164,7 @@ export class LeasedQueue {
       const found: Array<{ id: number | string }> = await this.dataSource.query(candidates, params);
       if (found.length === 0) return [];
       const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-        `UPDATE ${t} SET ${c.leaseOwner} = ?, ${c.leaseUntil} = ?, ${c.attempts} = ${c.attempts} + 1
+        `UPDATE ${this.updateTarget} SET ${c.leaseOwner} = ?, ${c.leaseUntil} = ?, ${c.attempts} = ${c.attempts} + 1
          WHERE id IN (${found.map(() => '?').join(',')}) AND ${c.status} = 'pending' AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} < ?)
          RETURNING ${columns?.join(', ') ?? '*'}`,
         [owner, until, ...found.map((r) => Number(r.id)), now, now],
@@ -171,7 +183,7 @@ export class LeasedQueue {
     const ids = rows.map((r) => Number(r.id));
     const marks = ids.map(() => '?').join(',');
     const affected = await this.execute(
-      `UPDATE ${t} SET ${c.leaseOwner} = ?, ${c.leaseUntil} = ?, ${c.attempts} = ${c.attempts} + 1
+      `UPDATE ${this.updateTarget} SET ${c.leaseOwner} = ?, ${c.leaseUntil} = ?, ${c.attempts} = ${c.attempts} + 1
        WHERE id IN (${marks}) AND ${c.status} = 'pending' AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} < ?)
          AND ${c.attempts} = CASE id ${ids.map(() => 'WHEN ? THEN ?').join(' ')} END`,
       [owner, until, ...ids, now, now, ...rows.flatMap((r) => [Number(r.id), Number(r.q_attempts)])],
@@ -238,7 +250,7 @@ export class LeasedQueue {
       for (const x of completions) params.push(x.lease.id, x.lease.owner);
     }
     return this.execute(
-      `UPDATE ${this.options.table} SET ${c.status} = ${statusSql}, ${c.finishedAt} = ?, ${c.lastError} = NULL, ${c.leaseUntil} = NULL
+      `UPDATE ${this.updateTarget} SET ${c.status} = ${statusSql}, ${c.finishedAt} = ?, ${c.lastError} = NULL, ${c.leaseUntil} = NULL
        WHERE id IN (${ids.map(() => '?').join(',')}) AND ${c.status} = 'pending' AND ${c.leaseOwner} = ${ownerSql}`,
       params,
     );
@@ -254,7 +266,7 @@ export class LeasedQueue {
     const c = this.columns;
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.queryRunner!.query(
-        `UPDATE ${this.options.table} SET ${c.status} = 'dead', ${c.finishedAt} = ?, ${c.lastError} = ?, ${c.leaseUntil} = NULL
+        `UPDATE ${this.updateTarget} SET ${c.status} = 'dead', ${c.finishedAt} = ?, ${c.lastError} = ?, ${c.leaseUntil} = NULL
          WHERE id = ? AND ${c.leaseOwner} = ? AND ${c.status} = 'pending'`,
         [this.now(), error, lease.id, lease.owner],
         true,
@@ -303,7 +315,7 @@ export class LeasedQueue {
     if (ids.length === 0) return [];
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
-        `UPDATE ${this.options.table} SET ${c.status} = 'dead', ${c.lastError} = ?, ${c.finishedAt} = ?, ${c.leaseUntil} = NULL
+        `UPDATE ${this.updateTarget} SET ${c.status} = 'dead', ${c.lastError} = ?, ${c.finishedAt} = ?, ${c.leaseUntil} = NULL
          WHERE id IN (${ids.map(() => '?').join(',')}) AND ${open}`,
         [reason, now, ...ids, now],
       );
@@ -331,7 +343,7 @@ export class LeasedQueue {
     // The owner is checked again: a lease of the dead run that expired meanwhile may have been
     // claimed by a live instance, whose lease must stay.
     return this.execute(
-      `UPDATE ${this.options.table} SET ${c.leaseUntil} = NULL
+      `UPDATE ${this.updateTarget} SET ${c.leaseUntil} = NULL
        WHERE id IN (${ids.map(() => '?').join(',')}) AND ${c.status} = 'pending' AND ${c.leaseOwner} IN (${owners.map(() => '?').join(',')})`,
       [...ids, ...owners],
     );
@@ -341,7 +353,7 @@ export class LeasedQueue {
     const c = this.columns;
     const columns = Object.keys(values);
     return this.execute(
-      `UPDATE ${this.options.table} SET ${columns.map((col) => `${col} = ?`).join(', ')}
+      `UPDATE ${this.updateTarget} SET ${columns.map((col) => `${col} = ?`).join(', ')}
        WHERE id = ? AND ${c.leaseOwner} = ? AND ${c.status} = 'pending'`,
       [...columns.map((col) => values[col]), lease.id, lease.owner],
     ).then((affected) => affected === 1);
