@@ -178,7 +178,8 @@ export async function benchAck(args: BenchArgs): Promise<void> {
         ]
       : [];
     const serviceRows = rows.filter((r) => !String(r[1]).startsWith('baseline '));
-    writeSection(
+    // With --build the service is some commit, not this checkout: only the comparison is written.
+    if (!args.build) writeSection(
       `ack-${args.db}`,
       [
         `### Callback ack, ${args.db === 'mysql' ? 'MariaDB' : 'SQLite'}`,

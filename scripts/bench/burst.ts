@@ -25,7 +25,8 @@ export async function benchBurst(args: BenchArgs): Promise<void> {
   // Baseline first, then this build, in one invocation: the same machine, minutes apart.
   const before = await runBurst(args, args.baseline.mainJs);
   const after = await runBurst(args, args.build?.mainJs);
-  writeSection(`burst-${label}`, [`### ${title}`, '', `Run ${today()} with \`${command}${comparisonFlags(args)}\` (build ${headLabel(args.build)}): ${after.how}`, '', ...after.markdown].join('\n'));
+  // With --build "this build" is some commit, not this checkout: only the comparison is written.
+  if (!args.build) writeSection(`burst-${label}`, [`### ${title}`, '', `Run ${today()} with \`${command}${comparisonFlags(args)}\` (build ${headLabel(args.build)}): ${after.how}`, '', ...after.markdown].join('\n'));
   writeSection(
     `burst-${label}-vs-baseline`,
     [
