@@ -2,7 +2,7 @@ import { In } from 'typeorm';
 import { silentLogger } from '../src/logger';
 import { assignWithinTeam } from '../src/leads/assignment/assign-in-team';
 import { Team } from '../src/teams/team.entity';
-import { requestAssignment } from '../src/leads/assignment/request-assignment';
+import { publishEvent } from '../src/events/publish';
 import { Lead, LeadStage } from '../src/leads/lead.entity';
 import { LeadAssignment } from '../src/leads/lead-assignment.entity';
 import { LeadTag } from '../src/leads/lead-tag.entity';
@@ -67,12 +67,19 @@ describe('assignment and the public pool', () => {
     for (const name of tags) await ds().getRepository(LeadTag).insert({ leadId: lead.id, name, tagId: null, source: 'test', createdAt: now });
     return lead;
   }
-  /** Seeds leads and runs them through the lead.assign job, all queued in one transaction. */
+  /** Seeds leads and publishes their capture (lead.captured → assignment), all in one transaction. */
   async function assignNew(...seeds: Array<Partial<Lead> & { tags?: string[] }>): Promise<Lead[]> {
     const leads: Lead[] = [];
     for (const seed of seeds) leads.push(await seedLead(seed));
     await ds().transaction(async (m) => {
-      for (const lead of leads) await requestAssignment(m, lead.id, 'test');
+      for (const lead of leads) {
+        await publishEvent(m, {
+          name: 'lead.captured',
+          key: `lead.captured:test:${lead.id}`,
+          occurredAt: Date.now(),
+          payload: { leadId: lead.id, leadName: lead.name, created: true, source: 'form', ownerUserId: null, cause: 'test' },
+        });
+      }
     });
     h.runtime.ctx.kick();
     await queuesSettled(h);

@@ -5,6 +5,8 @@ import { publishEvent } from '../src/events/publish';
 import { Job } from '../src/jobs/job.entity';
 import { Lead } from '../src/leads/lead.entity';
 import { LeadAssignment } from '../src/leads/lead-assignment.entity';
+import { LeadRelation } from '../src/leads/lead-relation.entity';
+import { mergeLeads } from '../src/leads/merge/merge-leads';
 import { changeOwner } from '../src/leads/ownership/change-owner';
 import { testDbKind } from './support/database';
 import { makeChannel, makeLead } from './support/factories';
@@ -51,6 +53,23 @@ describe('identity resolution (capture/identity.ts)', () => {
     expect(form.keeper?.externalUserId).toBe('wmOtherContact');
   });
 
+  it('phones pointing at two different contacts join neither, and no WeCom id is lost', async () => {
+    const bare = await makeLead(ds(), { phone: '13700000011' });
+    await makeLead(ds(), { externalUserId: 'wmHintX', phone: '13700000011' });
+    await makeLead(ds(), { externalUserId: 'wmHintY', phone: '13700000011' });
+    const { keeper, toMerge } = await resolveIdentity(ds().manager, keys({ phones: ['13700000011'] }));
+    expect(keeper!.id).toBe(bare.id);
+    expect(toMerge).toEqual([]);
+  });
+
+  it('a group proven by unionid takes no other contact in by phone', async () => {
+    await makeLead(ds(), { externalUserId: 'wmPhoneY', phone: '13700000012' });
+    const proven = await makeLead(ds(), { externalUserId: 'wmUnionX', unionid: 'oProvenX' });
+    const { keeper, toMerge } = await resolveIdentity(ds().manager, keys({ phones: ['13700000012'], unionid: 'oProvenX' }));
+    expect(keeper!.id).toBe(proven.id);
+    expect(toMerge).toEqual([]);
+  });
+
   it('unionid joins two WeCom contacts: it is the same WeChat user', async () => {
     const a = await makeLead(ds(), { externalUserId: 'wmUnionA', unionid: 'oSameUser' });
     const { keeper, toMerge } = await resolveIdentity(ds().manager, keys({ externalUserId: 'wmUnionB', unionid: 'oSameUser' }));
@@ -82,6 +101,43 @@ describe('changeOwner (leads/ownership/change-owner.ts)', () => {
     expect(await ds().getRepository(LeadAssignment).countBy({ leadId: lead.id })).toBe(1);
     const events = await ds().getRepository(DomainEventRow).findBy({ leadId: lead.id, name: 'lead.owner_changed' });
     expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ kind: 'claimed', toUserId: 'zhangsan', fromUserId: null })]);
+  });
+});
+
+describe('a capture never writes to a lead merged away under it (MariaDB snapshots)', () => {
+  const onMysql = testDbKind === 'mysql' ? it : it.skip;
+  onMysql('the add lands on the lead the duplicate became, owner and relation included', async () => {
+    const survivor = await makeLead(ds(), { phone: '13700000021' });
+    const duplicate = await makeLead(ds(), { externalUserId: 'wmMergedUnder', phone: '13700000022' });
+    let snapshotTaken!: () => void;
+    let mergeCommitted!: () => void;
+    const snapshot = new Promise<void>((r) => (snapshotTaken = r));
+    const merged = new Promise<void>((r) => (mergeCommitted = r));
+    const capture = ds().transaction(async (m) => {
+      await m.query('SELECT COUNT(*) FROM lead'); // REPEATABLE READ: the snapshot starts here
+      snapshotTaken();
+      await merged;
+      return captureLead(m, {
+        source: 'wecom',
+        key: 'engine:merged-under',
+        occurredAt: Date.now(),
+        identity: { externalUserId: 'wmMergedUnder' },
+        profile: { name: '合并中的客户' },
+        profileIsAuthoritative: true,
+        isInteraction: true,
+        owner: { userId: 'zhangsan', reason: '客户添加了该成员' },
+        relation: { userId: 'zhangsan', state: null, remark: null },
+        timeline: (created) => ({ kind: created ? 'lead.created' : 'contact.added', summary: '测试', dedupKey: 'engine:merged-under:t' }),
+      });
+    });
+    await snapshot;
+    await ds().transaction((m) => mergeLeads(m, survivor.id, duplicate.id, 'manual'));
+    mergeCommitted();
+    const { lead } = await capture;
+    expect(lead.id).toBe(survivor.id);
+    expect(await ds().getRepository(Lead).findOneByOrFail({ id: survivor.id })).toMatchObject({ ownerUserId: 'zhangsan', externalUserId: 'wmMergedUnder' });
+    expect(await ds().getRepository(LeadRelation).countBy({ leadId: survivor.id, userId: 'zhangsan' })).toBe(1);
+    expect(await ds().getRepository(LeadRelation).countBy({ leadId: duplicate.id })).toBe(0);
   });
 });
 
@@ -138,6 +194,48 @@ describe('domain events (events/publish.ts, events/registry.ts)', () => {
     expect(told).toEqual(['lisi', 'zhangsan']);
   });
 });
+
+describe('notices of one change go out one job per rep', () => {
+  it('a reassignment whose notice to the new owner is refused still tells the former owner', async () => {
+    const lead = await makeLead(ds(), { ownerUserId: 'lisi', name: '拒收客户' });
+    expect((await h.admin('POST', `/api/admin/leads/${lead.id}/reassign`, { toUserId: 'zhangsan', reason: '测试拒收' })).status).toBe(200);
+    // The first message/send is refused for good (the rep has left the app's visible range).
+    h.sim.faults.inject({ path: 'message/send', errcode: 81013, times: 1 });
+    for (let i = 0; i < 4; i++) await h.runtime.jobs.general.drainOnce();
+    const told = h.sim.state.appMessages.items.filter((m) => !m.deduplicated && JSON.stringify(m.content).includes(`#${lead.id} 拒收客户`));
+    expect(told).toHaveLength(1);
+    const dead = await ds().getRepository(Job).findBy({ kind: 'notify_rep', status: 'dead' });
+    expect(dead.filter((j) => (j.payload as { leadId: number }).leadId === lead.id)).toHaveLength(1);
+  });
+});
+
+describe('channel tags when a tag was re-created in WeCom', () => {
+  it('a mark_tag refused for a stale tag id re-reads the tags and succeeds on the retry', async () => {
+    const channel = await makeChannel(h, { name: '标签渠道', tags: ['会重建的标签'] });
+    await h.driver.customerAddsRep({ userId: 'zhangsan', state: channel.state, customer: { name: '先来的客户' } as never });
+    await drainAllWorkers();
+    // Someone deletes the tag in WeCom and creates it again: same name, new id.
+    const [old] = await ds().query(`SELECT id FROM corp_tag WHERE name = ?`, ['会重建的标签']);
+    h.sim.state.deleteCorpTags([old.id], []);
+    h.sim.state.addCorpTags({ groupName: '线索渠道' }, [{ name: '会重建的标签' }]);
+    const { externalUserId } = await h.driver.customerAddsRep({ userId: 'zhangsan', state: channel.state, customer: { name: '后来的客户' } as never });
+    await drainAllWorkers();
+    await ds().query(`UPDATE job SET available_at = 0 WHERE status = 'pending'`);
+    await drainAllWorkers();
+    const [relation] = [...(h.sim.state.follows.get(externalUserId)?.values() ?? [])];
+    expect(relation.tags.map((t) => t.tag_name)).toEqual(['会重建的标签']);
+    const jobs = await ds().getRepository(Job).findBy({ kind: 'event:channel-tags', status: 'dead' });
+    expect(jobs).toEqual([]);
+  });
+});
+
+async function drainAllWorkers(): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    let handled = 0;
+    for (const worker of [h.runtime.jobs.welcome, h.runtime.inbox.worker, h.runtime.jobs.general]) handled += await worker.drainOnce();
+    if (!handled) return;
+  }
+}
 
 describe('stage changes publish events', () => {
   it('lead.stage_changed for every change, lead.converted once for a win', async () => {

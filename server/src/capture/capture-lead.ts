@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { isUniqueViolation } from '../db/data-source';
+import { isMysql, isUniqueViolation } from '../db/data-source';
 import { insertedId } from '../db/inserted-id';
 import { publishEvents } from '../events/publish';
 import type { CaptureSource, DomainEvent } from '../events/types';
@@ -85,10 +85,13 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
     email: input.identity.email ?? null,
   };
 
-  const { keeper, toMerge } = await resolveIdentity(manager, keys);
+  const resolution = await resolveIdentity(manager, keys);
+  const { toMerge } = resolution;
+  const keeper = resolution.keeper && (await currentLiveLead(manager, resolution.keeper));
   const mergedLeadIds: number[] = [];
   let lead: Lead | null = keeper;
   for (const match of toMerge) {
+    if (match.lead.id === keeper!.id) continue;
     lead = await mergeLeads(manager, keeper!.id, match.lead.id, match.reason);
     mergedLeadIds.push(match.lead.id);
   }
@@ -170,6 +173,25 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   return { lead, created, mergedLeadIds };
 }
 
+/**
+ * The lead to write to, as committed now. On MySQL the resolution read a snapshot (REPEATABLE
+ * READ): another instance may since have merged the lead away, and writing to the tombstone
+ * would strand the capture on it. A locking read sees the newest row (and holds it until commit);
+ * a merged lead is followed to the one it became. On SQLite one connection runs one transaction
+ * at a time, so the snapshot is current.
+ */
+async function currentLiveLead(manager: EntityManager, lead: Lead): Promise<Lead> {
+  if (!isMysql(manager.connection)) return lead;
+  let id = lead.id;
+  for (let hops = 0; hops < 10; hops++) {
+    const current = await manager.findOne(Lead, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!current) throw new Error(`lead ${id} disappeared during capture`);
+    if (current.mergedIntoId === null) return current;
+    id = current.mergedIntoId;
+  }
+  throw new Error(`lead ${lead.id}: merge chain too long`);
+}
+
 async function insertLead(
   manager: EntityManager,
   input: CaptureLeadInput,
@@ -245,7 +267,10 @@ async function fillLead(
   if (input.isInteraction && input.occurredAt > (lead.lastInteractionAt ?? 0)) fill.lastInteractionAt = input.occurredAt;
   if (!Object.keys(fill).length) return;
   fill.updatedAt = Math.max(Date.now(), lead.updatedAt + 1);
-  await manager.update(Lead, { id: lead.id }, fill);
+  const result = await manager.createQueryBuilder().update(Lead).set(fill).where('id = :id AND merged_into_id IS NULL', { id: lead.id }).execute();
+  // currentLiveLead holds the row on MySQL, and SQLite runs one transaction at a time: a lead
+  // merged away under this capture is a bug, not a race to shrug off.
+  if (!result.affected) throw new Error(`lead ${lead.id} was merged away during capture`);
   Object.assign(lead, fill);
 }
 

@@ -47,11 +47,15 @@ async function liveLead(manager: EntityManager, lead: Lead): Promise<Lead | null
 /**
  * The one identity resolution every capture path uses. Finds the leads that are this person —
  * same WeCom external_userid, same unionid, same phone, same email — in one query, following
- * merge chains, and decides which survives (the oldest) and which are merged into it. Two rules
- * keep shared numbers from joining strangers:
- * - a phone or email never makes a WeCom contact the lead of another WeCom contact (reps type
- *   shared office numbers into remarks; forms get typos);
- * - such a pair is left for a person to decide (GET /api/admin/leads/duplicates).
+ * merge chains, and decides which survives (the oldest) and which are merged into it.
+ *
+ * A WeCom id or a unionid is proof; a phone or an email is only a hint (reps type shared office
+ * numbers into remarks; forms get typos). So the group is built from the proofs first, and a
+ * hint may add a lead only if that cannot join two WeCom contacts:
+ * - a hinted lead with no WeCom id, or with the WeCom id the group already has, joins;
+ * - when the group has no WeCom id yet, hints may bring in exactly one contact; if they point at
+ *   two or more different contacts, none of those joins (the pairs stay on the duplicates list,
+ *   GET /api/admin/leads/duplicates, for a person to decide).
  */
 export async function resolveIdentity(manager: EntityManager, keys: IdentityKeys): Promise<Resolution> {
   const clauses: string[] = [];
@@ -87,16 +91,21 @@ export async function resolveIdentity(manager: EntityManager, keys: IdentityKeys
     }
     matches.push({ lead, reason });
   }
-  const weak = (m: IdentityMatch) => m.reason === 'phone' || m.reason === 'email';
-  const otherContact = (a: Lead, b: string | null) => !!a.externalUserId && !!b && a.externalUserId !== b;
-  // A WeCom contact arriving: a phone or email match on another contact's lead is not this person.
-  const candidates = matches.filter((m) => !(weak(m) && otherContact(m.lead, keys.externalUserId))).sort((a, b) => a.lead.id - b.lead.id);
-  if (!candidates.length) return { keeper: null, toMerge: [] };
-  const [first, ...rest] = candidates;
-  const keeper = first.lead;
+
+  const proofs = matches.filter((m) => m.reason === 'external_user_id' || m.reason === 'unionid');
+  const hints = matches.filter((m) => m.reason === 'phone' || m.reason === 'email');
+  const contacts = new Set<string>([keys.externalUserId, ...proofs.map((m) => m.lead.externalUserId)].filter((id): id is string => !!id));
+  const hintedContacts = new Set(hints.map((m) => m.lead.externalUserId).filter((id): id is string => !!id && !contacts.has(id)));
+  // With no contact yet, a single contact the hints point at may join; two or more: none.
+  const admissible = contacts.size === 0 && hintedContacts.size === 1 ? hintedContacts : new Set<string>();
+  const group = [
+    ...proofs,
+    ...hints.filter((m) => !m.lead.externalUserId || contacts.has(m.lead.externalUserId) || admissible.has(m.lead.externalUserId)),
+  ].sort((a, b) => a.lead.id - b.lead.id);
+  if (!group.length) return { keeper: null, toMerge: [] };
+  const [first, ...rest] = group;
   const toMerge = rest
-    .filter((m) => !(weak(m) && otherContact(m.lead, keeper.externalUserId)))
     // The newer lead holds the WeCom id: what proved it is the same person is how the keeper matched.
     .map((m) => (m.reason === 'external_user_id' ? { ...m, reason: first.reason } : m));
-  return { keeper, toMerge };
+  return { keeper: first.lead, toMerge };
 }

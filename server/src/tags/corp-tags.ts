@@ -34,7 +34,7 @@ function rowsOf(groups: TagGroupReply[], now: number): CorpTag[] {
  * Tag ids by name, as this process last read them, for at most a minute: tagging a burst of
  * customers with a channel's tags reads the table once, not once per customer. A sync here
  * clears it; another instance's sync (a tag deleted in WeCom) reaches this one within the minute,
- * and a mark_tag with a deleted id fails and is retried after the entry expires.
+ * or sooner: a mark_tag refused for an invalid tag id syncs here and is retried (mark-tag-job.ts).
  */
 const KNOWN_IDS_TTL_MS = 60_000;
 /** Per database (one per runtime), so two services in one process never share ids. */

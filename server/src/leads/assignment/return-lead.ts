@@ -22,7 +22,8 @@ export async function returnLead(ctx: AppContext, userId: string, leadId: number
       leadId,
       leadName: lead.name,
       kind: 'returned',
-      expect: { ownerUserId: userId },
+      // Re-checked in the UPDATE: a win or loss committed since the read above keeps its owner.
+      expect: { ownerUserId: userId, sql: "stage NOT IN ('won', 'lost')" },
       to: { ownerUserId: null, inPool: false },
       fromUserId: userId,
       historyTeamId: lead.teamId,

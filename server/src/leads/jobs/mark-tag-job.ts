@@ -1,8 +1,20 @@
 import type { AppContext } from '../../context';
 import type { Job } from '../../jobs/job.entity';
-import { ensureCorpTags } from '../../tags/corp-tags';
+import { ensureCorpTags, syncCorpTags } from '../../tags/corp-tags';
+import { WecomApiError } from '../../wecom/errors';
 import { LeadTag } from '../lead-tag.entity';
 import { addTimelineEntry } from '../timeline';
+
+/** WeCom: "invalid tag id" (a tag deleted or re-created under another id). */
+const INVALID_TAG_ID = 40068;
+
+/** Retryable: the next attempt uses the ids just read from WeCom. */
+export class StaleTagIdsError extends Error {
+  constructor(tagNames: string[]) {
+    super(`tag ids for ${tagNames.join(', ')} were stale; re-read from WeCom`);
+    this.name = 'StaleTagIdsError';
+  }
+}
 
 export interface MarkTagPayload {
   leadId: number;
@@ -22,11 +34,19 @@ export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKe
   const ids = await ensureCorpTags(ctx, payload.tagNames);
   const tagIds = [...ids.values()];
   if (tagIds.length === 0) return 'skipped';
-  await ctx.wecom.contact.post('externalcontact/mark_tag', {
-    userid: payload.userId,
-    external_userid: payload.externalUserId,
-    add_tag: tagIds,
-  });
+  try {
+    await ctx.wecom.contact.post('externalcontact/mark_tag', {
+      userid: payload.userId,
+      external_userid: payload.externalUserId,
+      add_tag: tagIds,
+    });
+  } catch (error) {
+    // A tag deleted or re-created in WeCom since we last read the ids (another instance may have
+    // synced, and this one's cache is up to a minute old): read them afresh and try again later.
+    if (!(error instanceof WecomApiError) || error.errcode !== INVALID_TAG_ID) throw error;
+    await syncCorpTags(ctx);
+    throw new StaleTagIdsError(payload.tagNames);
+  }
   const now = Date.now();
   // No transaction: both writes are idempotent (unique keys), so a crash between them is
   // repaired by the retry, and a job costs two statements fewer.

@@ -1,4 +1,4 @@
-import { PRIORITY } from '../../jobs/enqueue';
+import { enqueueJobs, PRIORITY } from '../../jobs/enqueue';
 import type { DomainEventPayloads, Subscriber } from '../../events/types';
 import { NotifyPayload, sendRepNotice } from '../jobs/notify-rep-job';
 
@@ -52,15 +52,26 @@ function noticesFor(c: Change): Array<Omit<NotifyPayload, 'leadId'>> {
   }
 }
 
-/** lead.owner_changed: tell the reps who got a lead, or lost one, and why. */
+/**
+ * lead.owner_changed: tell the reps who got a lead, or lost one, and why. One rep: the notice is
+ * sent here. Two (a reassignment): one notify_rep job each, so a refusal for one (a rep who left,
+ * 81013) cannot cost the other their notice, and each is retried on its own.
+ */
 export const notifyRepsOfOwnershipChange: Subscriber<'lead.owner_changed'> = {
   name: 'notify-owner-change',
   priority: PRIORITY.notice,
   wants: (p) => noticesFor(p).length > 0,
   async handle(event, ctx, job) {
-    for (const notice of noticesFor(event.payload)) {
-      await sendRepNotice(ctx, { leadId: event.payload.leadId, ...notice }, `job:${job.id}:notified:${notice.userId}`);
+    const notices = noticesFor(event.payload).map((n) => ({ leadId: event.payload.leadId, ...n }));
+    if (notices.length === 1) {
+      await sendRepNotice(ctx, notices[0], `job:${job.id}:notified`);
+      return 'done';
     }
+    await enqueueJobs(
+      ctx.dataSource.manager,
+      notices.map((notice) => ({ kind: 'notify_rep', dedupKey: `job:${job.id}:notify:${notice.userId}`, payload: { ...notice }, priority: PRIORITY.notice })),
+    );
+    ctx.kick();
     return 'done';
   },
 };
