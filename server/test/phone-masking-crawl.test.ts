@@ -17,7 +17,7 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
   let repToken = '';
   const planted: string[] = [];
   /** A fresh number in the spelling `style` picks; remembered as its 11 plain digits. */
-  const plant = (style: 'plain' | 'spaced' | 'dashed' | 'plus86' | 'fullwidth' | 'number' = 'plain') => {
+  const plant = (style: 'plain' | 'spaced' | 'dashed' | 'plus86' | 'fullwidth' | 'number' | 'then-digit' | 'trunk' | 'dotted' | 'bracketed' = 'plain') => {
     const digits = `139${String(planted.length + 1).padStart(8, '0')}`;
     planted.push(digits);
     const [a, b, c] = [digits.slice(0, 3), digits.slice(3, 7), digits.slice(7)];
@@ -30,6 +30,14 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
         return `+86 ${a} ${b} ${c}`;
       case 'fullwidth':
         return digits.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+      case 'then-digit':
+        return `${digits} 2`;
+      case 'trunk':
+        return `0${digits}`;
+      case 'dotted':
+        return `${a}.${b}.${c}`;
+      case 'bracketed':
+        return `(${a})${b}-${c}`;
       default:
         return digits;
     }
@@ -48,7 +56,7 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
       await h.admin('POST', '/api/admin/channels', { name: `展会${plant()}`, userIds: ['zhangsan'], tags: [`电话${plant()}`.slice(0, 30)], welcomeText: `回电 ${plant('spaced')}` }),
       'channel',
     );
-    ok(await h.admin('POST', '/api/admin/teams', { name: `团队${plant()}`, members: ['zhangsan', 'lisi'] }), 'team');
+    ok(await h.admin('POST', '/api/admin/teams', { name: `团队${plant('then-digit')}`, members: ['zhangsan', 'lisi'] }), 'team');
 
     // A WeCom add whose name, company and remark hold numbers.
     await h.driver.customerAddsRep({
@@ -86,7 +94,12 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
     const followUp = await fetch(`${h.url}/api/rep/leads/${wecomLead.id}/follow-ups`, {
       method: 'POST',
       headers: { authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'call', content: `请回电 ${plant()}`, nextStepAt: Date.now() + 3600_000, nextStepNote: `打 ${plant('dashed')}` }),
+      body: JSON.stringify({
+        kind: 'call',
+        content: `请回电 ${plant()} 或 ${plant('trunk')}，备用 ${plant('dotted')} ${plant('bracketed')}`,
+        nextStepAt: Date.now() + 3600_000,
+        nextStepNote: `打 ${plant('dashed')}`,
+      }),
     });
     expect(followUp.status).toBe(201);
     void importedLead;
