@@ -137,7 +137,7 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
   }, 180_000);
 
   it('control and bidi characters are stripped before anything is stored', async () => {
-    const r = await h.admin('POST', '/api/admin/teams', { name: '二\u0000组\u202E\u200B', members: ['lisi'] });
+    const r = await h.admin('POST', '/api/admin/teams', { name: '二\u0000组\u202E\u200B\u0085\u061C\u009B\u2028\u00AD\u3164', members: ['lisi'] });
     expect(r.status).toBe(201);
     expect(r.body.name).toBe('二组');
   });

@@ -1,15 +1,19 @@
 /**
  * Characters no name, note or attribute needs, stripped from everything Xiansuo takes in
  * (request bodies, WeCom replies, imported cells) before it is validated or stored:
- * - C0 controls and DEL, NUL included (tab, line feed and carriage return are kept: notes have lines);
- * - bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the marks
- *   U+200E/U+200F, which make "王先生‮4321" read differently from what is stored;
- * - zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF) that hide inside names.
+ * - control characters, C0 and C1 (NUL, the 8-bit CSI U+009B…), except tab, line feed and
+ *   carriage return: notes have lines;
+ * - format characters (\p{Cf}): bidi marks, embeddings, overrides and isolates (U+061C,
+ *   U+200E/F, U+202A–U+202E, U+2066–U+2069), zero-width characters, the soft hyphen, U+180E;
+ * - line and paragraph separators (U+2028/2029), which break JSON-in-HTML and log lines;
+ * - invisible fillers that render as nothing inside a name: U+034F, Hangul fillers.
+ * So "王先生‮4321" is stored as what it reads as.
  */
-const UNWANTED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const UNWANTED = /[\p{Cc}\p{Cf}\u2028\u2029\u034F\u115F\u1160\u3164\uFFA0]/gu;
+const KEPT_CONTROLS = new Set(['\t', '\n', '\r']);
 
 export function cleanText(text: string): string {
-  return text.replace(UNWANTED, '');
+  return text.replace(UNWANTED, (char) => (KEPT_CONTROLS.has(char) ? char : ''));
 }
 
 /** Deepest nesting a JSON value taken in may have; nothing Xiansuo accepts needs more than a few levels. */
