@@ -375,23 +375,22 @@ describe('capture paths: web form, import, merge', () => {
       expect(await count(Lead, { phone: '13000130003' })).toBe(1);
     });
 
-    it('a form submission matching two different leads merges them into the older one', async () => {
+    it('a form submission matching two different leads lands on the older one and merges nothing', async () => {
+      // A public form is anonymous: typing one person's phone and another's unionid must not join
+      // two strangers' leads. The pair stays on the duplicates list for a person to decide.
       await submit('two-a', { name: '冯丙', phone: '15000150001' });
       await submit('two-b', { name: '冯丙微信', unionid: 'oMergeUnion-77' });
       const [byPhone] = await leadsWhere({ phone: '15000150001' });
       const [byUnion] = await leadsWhere({ unionid: 'oMergeUnion-77' });
       expect(byPhone.id).toBeLessThan(byUnion.id);
-      const unionEntries = (await timelineOf(byUnion.id)).map((e) => e.id);
 
       expect((await submit('two-c', { phone: '15000150001', unionid: 'oMergeUnion-77' })).status).toBe(201);
-      const kept = await ds().getRepository(Lead).findOneByOrFail({ id: byPhone.id });
-      expect(kept).toMatchObject({ unionid: 'oMergeUnion-77', mergedIntoId: null });
-      expect((await ds().getRepository(Lead).findOneByOrFail({ id: byUnion.id })).mergedIntoId).toBe(byPhone.id);
-      expect(await ds().getRepository(LeadMerge).findOneBy({ mergedLeadId: byUnion.id })).toMatchObject({ keptLeadId: byPhone.id, reason: 'unionid' });
-      expect(await count(FormSubmission, { leadId: byPhone.id })).toBe(3);
-      const entries = await timelineOf(byPhone.id);
-      expect(entries.map((e) => e.id)).toEqual(expect.arrayContaining(unionEntries));
-      expect(entries.map((e) => e.summary)).toContain(`合并了重复线索 #${byUnion.id}（依据：微信 unionid）`);
+      expect(await ds().getRepository(Lead).findOneByOrFail({ id: byUnion.id })).toMatchObject({ mergedIntoId: null });
+      expect(await ds().getRepository(LeadMerge).findOneBy({ mergedLeadId: byUnion.id })).toBeNull();
+      expect(await count(FormSubmission, { leadId: byPhone.id })).toBe(2);
+      const duplicates = await h.admin('GET', '/api/admin/leads/duplicates?limit=200');
+      const pairs = (duplicates.body.items as Array<{ leadId: number; otherLeadId: number }>).map((d) => [d.leadId, d.otherLeadId]);
+      expect(pairs).toContainEqual([byPhone.id, byUnion.id]);
     });
 
     it('a WeCom add whose unionid belongs to a form lead lands on that lead', async () => {

@@ -35,11 +35,15 @@ const ACTIVITY_KIND: Record<ContactInfoSource, string> = { form: 'form_submit', 
 
 /**
  * A web-form submission or an imported row, captured (capture-lead.ts): its identity validated
- * and normalised first (a lead needs a phone, email or unionid), known fields never
- * overwritten, only missing ones filled. Keyed by `dedupKey`, so the same submission or row
+ * and normalised first (a lead needs a phone, email or unionid),
+ * known fields never overwritten, only missing ones filled. A form never merges leads; an
+ * import (an operator's list) may. Keyed by `dedupKey`, so the same submission or row
  * captured again adds nothing twice.
  */
 export function captureContactInfo(manager: EntityManager, info: ContactInfo, dedupKey: string): Promise<CaptureResult> {
+  // A public form is anonymous: what it says may find a lead (a WeChat H5 page passes the
+  // visitor's unionid, so a later WeCom add lands on the same lead), but never merge two.
+  const anonymous = info.source === 'form';
   const { identity, problems } = normalizeIdentity(info);
   if (problems.length) throw new InvalidContactError(problems);
   return captureLead(manager, {
@@ -49,6 +53,8 @@ export function captureContactInfo(manager: EntityManager, info: ContactInfo, de
     identity: { ...identity, externalUserId: info.externalUserId },
     profile: { name: info.name, corpName: info.corpName, attributes: info.attributes },
     isInteraction: info.source === 'form',
+    // Anonymous input attaches to one lead at most; it never merges two (see captureLead).
+    mayMerge: !anonymous,
     timeline: (created, mergedLeadIds) => ({
       kind: info.source === 'form' ? 'form.submitted' : 'import.row',
       summary: timelineSummary(info, created),

@@ -42,6 +42,12 @@ export interface CaptureLeadInput {
   profileIsAuthoritative?: boolean;
   /** Counts as the customer reaching out (an add, a join, a form), not a list someone imported. */
   isInteraction: boolean;
+  /**
+   * Whether what this capture proves may merge leads. Not for anonymous input (a public web
+   * form): anyone could type one person's phone and another's email and join two strangers.
+   * The capture then lands on the oldest match, and the rest stay on the duplicates list.
+   */
+  mayMerge?: boolean;
   /** The rep a customer added: owns the lead unless someone already does. */
   owner?: { userId: string; reason: string } | null;
   channel?: { id: number; name: string; tagNames: string[] } | null;
@@ -86,7 +92,7 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   };
 
   const resolution = await resolveIdentity(manager, keys);
-  const { toMerge } = resolution;
+  const toMerge = input.mayMerge === false ? [] : resolution.toMerge;
   const keeper = resolution.keeper && (await currentLiveLead(manager, resolution.keeper));
   const mergedLeadIds: number[] = [];
   let lead: Lead | null = keeper;
