@@ -19,6 +19,15 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
   const app = new Koa();
   // Client addresses (web-form rate limits) come from X-Forwarded-For only when told to trust it.
   app.proxy = ctx.config.trustProxy;
+  // Behind one proxy that appends to X-Forwarded-For, the client is the last address it added;
+  // taking the leftmost would let a client pick its own address (and rate-limit budget).
+  app.maxIpsCount = 1;
+  // Errors Koa handles itself (a malformed chunked body, a client gone mid-reply) go to the
+  // structured log, not to stderr.
+  app.on('error', (error: Error & { code?: string; status?: number }) => {
+    if (error.status && error.status < 500) return ctx.logger.debug({ err: error.message, code: error.code }, 'client error');
+    ctx.logger.warn({ err: error.message, code: error.code }, 'request failed outside the handlers');
+  });
   app.use(requestContext(ctx.logger));
   // Outside the error handler, so error replies are masked too.
   app.use(maskReplies());

@@ -46,6 +46,13 @@ describe('WeCom callback intake over HTTP', () => {
     expect(result.body).toBe(result.echostr);
   });
 
+  it('echoes an echostr that reads like a mobile number byte for byte (the reply is never masked)', async () => {
+    const sealed = sealer.seal('13987654321');
+    const response = await fetch(`${h.url}/wecom/callback?${new URLSearchParams({ msg_signature: sealed.msg_signature, timestamp: sealed.timestamp, nonce: sealed.nonce, echostr: sealed.encrypt })}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('13987654321');
+  });
+
   it('rejects URL verification with a forged signature', async () => {
     const sealed = sealer.seal('1234567890');
     const response = await fetch(`${h.url}/wecom/callback?${new URLSearchParams({ msg_signature: 'f'.repeat(40), timestamp: sealed.timestamp, nonce: sealed.nonce, echostr: sealed.encrypt })}`);

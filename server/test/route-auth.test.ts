@@ -107,6 +107,44 @@ describe('authentication on every non-public route', () => {
     }
   });
 
+  it('the sign-in path is public only as spelled: its lenient readings are the rep surface', async () => {
+    for (const path of ['/api/rep/leads/..%2Flogin', '/api/admin/leads/..%2F..%2Frep%2Flogin', '/API/REP/LOGIN', '/api/rep/./login']) {
+      const { status } = await rawRequest(h.url, 'POST', path, {}, '{}');
+      expect({ path, status }).toEqual({ path, status: 401 });
+    }
+  });
+
+  it('ids in paths have one spelling: "1e0", "0x1", "1." and "01" are 400', async () => {
+    for (const id of ['1e0', '0x1', '1.', '01', '%31%2E']) {
+      const { status } = await rawRequest(h.url, 'GET', `/api/admin/leads/${id}`, { authorization: `Bearer ${h.config.adminToken}` });
+      expect({ id, status }).toEqual({ id, status: 400 });
+    }
+  });
+
+  it('rep sign-in is throttled per client address (each attempt costs a WeCom call)', async () => {
+    const attempt = () =>
+      fetch(`${h.url}/api/rep/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200' },
+        body: JSON.stringify({ code: 'not-a-real-code' }),
+      });
+    const { LOGIN_LIMITS } = await import('../src/routes/rep');
+    const perMinute = LOGIN_LIMITS.perIpAndForm.points;
+    const statuses: number[] = [];
+    for (let i = 0; i < perMinute; i++) statuses.push((await attempt()).status);
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    const refused = await attempt();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another address is not affected.
+    const other = await fetch(`${h.url}/api/rep/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.201' },
+      body: JSON.stringify({ code: 'not-a-real-code' }),
+    });
+    expect(other.status).toBe(401);
+  });
+
   it('rep login: a bad, reused or foreign code is refused', async () => {
     const post = (code: string) =>
       fetch(`${h.url}/api/rep/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });

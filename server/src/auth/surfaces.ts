@@ -11,12 +11,16 @@
 export type Surface = 'admin' | 'rep' | 'public';
 
 /** Surfaces by path prefix, checked in order; the first that covers the path wins. */
-const SURFACES: Array<{ prefix: string; surface: Surface; exact?: boolean }> = [
-  // Signing in is how a rep gets a credential, so it cannot require one (that path only).
-  { prefix: '/api/rep/login', surface: 'public', exact: true },
+const SURFACES: Array<{ prefix: string; surface: Surface }> = [
   { prefix: '/api/rep', surface: 'rep' },
   { prefix: '/api/admin', surface: 'admin' },
 ];
+
+/**
+ * Signing in is how a rep gets a credential, so it cannot require one: that one path, spelled
+ * exactly. Its lenient readings ("/api/rep/leads/..%2Flogin") are the rep surface like any other.
+ */
+const PUBLIC_EXACT = new Set(['/api/rep/login']);
 
 /** Percent-decodes until stable (double encoding included), leaving malformed escapes as they are. */
 function decodeFully(path: string): string {
@@ -60,9 +64,10 @@ export function lenientPath(rawPath: string): string {
 }
 
 export function surfaceOf(rawPath: string): Surface {
+  if (PUBLIC_EXACT.has(rawPath)) return 'public';
   const path = lenientPath(rawPath);
-  for (const { prefix, surface, exact } of SURFACES) {
-    if (path === prefix || (!exact && path.startsWith(`${prefix}/`))) return surface;
+  for (const { prefix, surface } of SURFACES) {
+    if (path === prefix || path.startsWith(`${prefix}/`)) return surface;
   }
   return 'public';
 }

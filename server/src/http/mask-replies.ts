@@ -30,3 +30,12 @@ export function replyRevealed(ctx: Context, body: unknown): void {
   ctx.state.revealed = true;
   ctx.body = body;
 }
+
+/**
+ * Sends a protocol reply byte for byte: WeCom's URL verification must get back exactly the
+ * echostr it encrypted (which may be any digits), or it refuses the callback URL.
+ */
+export function replyVerbatim(ctx: Context, body: string): void {
+  ctx.state.revealed = true;
+  ctx.body = body;
+}

@@ -4,6 +4,7 @@ import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import type { AppContext } from '../context';
 import { storeCallback } from '../inbox/intake';
+import { replyVerbatim } from '../http/mask-replies';
 import { asUrgentDatabaseWork } from '../db/sqlite-serial';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/crypto';
 import { CallbackFieldError, parseCallback, parseEnvelope } from '../wecom/events';
@@ -47,7 +48,7 @@ export function wecomCallbackRoutes(app: AppContext): Router {
       // koa has already URL-decoded the query values.
       const plaintext = crypto.open(query, query.echostr ?? '');
       ctx.type = 'text/plain';
-      ctx.body = plaintext;
+      replyVerbatim(ctx, plaintext);
     } catch (error) {
       if (error instanceof CallbackCryptoError) return reject(ctx, CRYPTO_STATUS[error.reason], error.reason);
       throw error;

@@ -25,9 +25,11 @@ export class FormRateLimiter {
   constructor(
     private readonly dataSource: DataSource,
     limits: FormsConfig['rateLimit'],
+    /** Keeps another use of the same machinery (rep sign-in) out of the forms' counts. */
+    namespace = 'form',
   ) {
-    this.perIp = this.store('form-ip', limits.perIp);
-    this.perIpAndForm = this.store('form', limits.perIpAndForm);
+    this.perIp = this.store(`${namespace}-ip`, limits.perIp);
+    this.perIpAndForm = this.store(namespace, limits.perIpAndForm);
   }
 
   private store(keyPrefix: string, limit: RateLimitWindowConfig): RateLimiterStoreAbstract {
