@@ -188,7 +188,22 @@ function toEvent(f: Record<string, XmlNode | XmlNode[] | undefined>): WecomEvent
   return { ...base, kind: 'unknown', msgType, event, changeType };
 }
 
+/**
+ * Keys are stored in 191-character columns. A longer one (long ids are allowed up to WeCom's
+ * bounds) keeps its readable start and ends in a hash of the whole, so two events never share a
+ * key because their first 191 characters agree.
+ */
+function bounded(key: string): string {
+  if (key.length <= 191) return key;
+  return `${key.slice(0, 150)}#${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
 function keysFor(event: WecomEvent, fields: Record<string, XmlNode | XmlNode[] | undefined>, plaintext: string) {
+  const keys = rawKeysFor(event, fields, plaintext);
+  return { dedupKey: bounded(keys.dedupKey), partitionKey: bounded(keys.partitionKey) };
+}
+
+function rawKeysFor(event: WecomEvent, fields: Record<string, XmlNode | XmlNode[] | undefined>, plaintext: string) {
   const t = event.createTime;
   switch (event.kind) {
     case 'contact.added':
