@@ -29,6 +29,20 @@ describe('a fresh clone on its own', () => {
     expect(escapes).toEqual([]);
   });
 
+  it('the lockfile lists every platform\'s optional packages, so npm ci works on any machine', () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    const missing: string[] = [];
+    for (const dependency of Object.keys(lock.packages).filter((p) => p.startsWith('node_modules/'))) {
+      const manifest = path.join(root, dependency, 'package.json');
+      if (!fs.existsSync(manifest)) continue;
+      const { optionalDependencies = {} } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { optionalDependencies?: Record<string, string> };
+      for (const optional of Object.keys(optionalDependencies)) {
+        if (!(`node_modules/${optional}` in lock.packages) && !(`${dependency}/node_modules/${optional}` in lock.packages)) missing.push(`${dependency} → ${optional}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('every npm script that runs compiled code builds it first', () => {
     const { scripts } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const missing = Object.entries(scripts)
