@@ -203,6 +203,7 @@ export async function benchAck(args: BenchArgs): Promise<void> {
           table(headers, rows),
           '',
           `Vs ceiling: ${ratioOf(['baseline ROLE=web', 'service ROLE=web', 'baseline ROLE=all', 'service ROLE=all']).join('; ')}.`,
+          ...dbAlone,
         ].join('\n'),
       );
     }

@@ -268,6 +268,44 @@ describe('completing rows', () => {
     expect((await jobStatus('cost-0')).status).toBe('done');
   });
 
+  it('a worker working off a backlog claims in batches of half its slots, not one row per completion', async () => {
+    await addJobs(40);
+    const sizes: number[] = [];
+    const queue = jobQueue('refiller', Date.now);
+    const claim = queue.claim.bind(queue);
+    queue.claim = async (...args) => {
+      const rows = await claim(...args);
+      if (rows.length) sizes.push(rows.length);
+      return rows;
+    };
+    let handled = 0;
+    const worker = new QueueWorker({
+      name: 'test:refill',
+      queue,
+      fromRow: jobFromRow,
+      // Staggered: one ends every few milliseconds, as real handlers do.
+      handle: (job) => new Promise<'done'>((resolve) => setTimeout(() => (handled++, resolve('done')), 2 + (job.id % 5))),
+      isPermanent: () => false,
+      logger: silentLogger,
+      concurrency: 8,
+      leaseMs: 30_000,
+      pollMs: 1000,
+      maxAttempts: 3,
+      retryBaseMs: 100,
+      retryCapMs: 100,
+      claimFilter: general,
+    });
+    worker.start();
+    const deadline = Date.now() + 10_000;
+    while (handled < 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await worker.stop();
+    expect(handled).toBe(40);
+    // Each claim took at least half the slots, but the last (what was left); one claim per
+    // completion would have been up to 40 claims (80 statements).
+    expect(sizes.slice(0, -1).every((n) => n >= 4)).toBe(true);
+    expect(sizes.length).toBeLessThanOrEqual(11);
+  });
+
   it('a worker running a full batch spends one claim and one completion write on it', async () => {
     await addJobs(8);
     const gate: Array<() => void> = [];

@@ -47,7 +47,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     concurrency: number,
     filter: ClaimFilter,
     leaseMs: number,
-    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle' | 'fallbackClaimFilter' | 'onDeadLetter'> = {},
+    extra: Pick<QueueWorkerOptions<Job>, 'sweep' | 'throttle' | 'fallbackClaimFilter' | 'onDeadLetter' | 'claimEagerly'> = {},
   ) =>
     new QueueWorker<Job>({
       name,
@@ -94,6 +94,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     welcome: options.welcomesFirst
       ? lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
           onDeadLetter: onDeadWelcome,
+          claimEagerly: true,
           sweep: async () => {
             try {
               const expired = await welcomeQueue.expireWhere('welcome_deadline_at < ?', [now()], 'welcome code expired before it could be sent', {
@@ -112,6 +113,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         // once no valid one waits, and the handler dead-letters them without calling WeCom.
         lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
           onDeadLetter: onDeadWelcome,
+          claimEagerly: true,
           fallbackClaimFilter: { sql: 'e.welcome_deadline_at <= ?', params: () => [now() + 500], order: newestFirst },
         }),
   };

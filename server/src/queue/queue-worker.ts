@@ -39,6 +39,11 @@ export interface QueueWorkerOptions<Row extends QueueRow> {
   /** A lower concurrency to use for now (e.g. while a more urgent lane has a backlog). */
   throttle?: () => number | undefined;
   /**
+   * Refill every free slot at once, even from a backlog (the welcome lane: a code's 20 s leave
+   * no time to gather a batch). Otherwise a backlog is claimed in batches of half the slots.
+   */
+  claimEagerly?: boolean;
+  /**
    * Runs when this worker dead-letters a row (after maxAttempts, a permanent error or a passed
    * deadline), in the transaction that marks it dead, with the last error: e.g. telling a rep a
    * welcome will not be sent. If it throws, the row stays leased and comes back when the lease
@@ -68,6 +73,7 @@ export class QueueWorker<Row extends QueueRow> {
   private idle: Array<() => void> = [];
   private lastSweep = Number.NEGATIVE_INFINITY;
   private lastClaimFull = false;
+  private lastClaimAt = 0;
   private completions: QueuedCompletion[] = [];
   private flushing = false;
 
@@ -121,9 +127,18 @@ export class QueueWorker<Row extends QueueRow> {
     while (this.running) {
       const limit = Math.min(this.options.concurrency, this.options.throttle?.() ?? this.options.concurrency);
       const capacity = limit - this.inFlight;
+      // With a backlog (the last claim filled every free slot), claim again once half the slots
+      // are free, not at every completion: a claim costs its two statements whatever its size,
+      // and refilling one slot at a time made most claims single rows. Without a backlog, new
+      // work is claimed as soon as it is announced; and slots held by slow handlers never keep
+      // the free ones idle for longer than a poll.
+      const worthClaiming =
+        capacity > 0 &&
+        (this.options.claimEagerly || !this.lastClaimFull || capacity >= Math.ceil(limit / 2) || Date.now() - this.lastClaimAt >= this.options.pollMs);
       let claimed = 0;
-      if (capacity > 0) {
+      if (worthClaiming) {
         try {
+          this.lastClaimAt = Date.now();
           const batch = await this.claimBatch(capacity);
           claimed = batch.length;
           this.lastClaimFull = claimed === capacity && capacity > 0;
