@@ -84,11 +84,17 @@ async function runBurst(args: BenchArgs, mainJs?: string): Promise<BurstRun> {
     /** SQL statements all processes have sent, by first keyword. */
     statements: async () => {
       const sum: Record<string, number> = {};
-      for (const p of processes) for (const [verb, n] of Object.entries(await p.statementTally())) sum[verb] = (sum[verb] ?? 0) + n;
-      return sum;
+      const shapes: Record<string, number> = {};
+      for (const p of processes) {
+        for (const [verb, n] of Object.entries(await p.statementTally())) {
+          if (verb === '_shapes') for (const [shape, k] of Object.entries(n as unknown as Record<string, number>)) shapes[shape] = (shapes[shape] ?? 0) + k;
+          else sum[verb] = (sum[verb] ?? 0) + n;
+        }
+      }
+      return { verbs: sum, shapes };
     },
   };
-  const label = `${args.db}${args.split ? '-split' : ''}${mainJs ? ' (baseline)' : ''}`;
+  const label = `${args.db}${args.split ? '-split' : ''}${mainJs && mainJs === args.baseline?.mainJs ? ' (baseline)' : ''}`;
   const topology = args.split ? 'two processes on one database: ROLE=web (callbacks) and ROLE=worker (default settings); RSS and CPU are the sum of both' : 'one process, default settings (WORKER_CONCURRENCY=8, welcome lane 32)';
   const probe = await openProbe(db.url);
   const count = async (sql: string, params: unknown[] = []) => Number((await probe.query<{ n: number }>(sql, params))[0].n);
@@ -162,14 +168,23 @@ async function runBurst(args: BenchArgs, mainJs?: string): Promise<BurstRun> {
       await sleep(500);
     }
     const cpuToDrainSeconds = service.cpuSeconds() - cpu0;
-    const statements1 = drainedAt === null ? null : await service.statements();
+    const tally1 = drainedAt === null ? null : await service.statements();
+    const statements1 = tally1?.verbs ?? null;
     const perAdd = (verbs: string[] | null) => {
       if (!statements1) return null;
       const n = Object.entries(statements1)
         .filter(([verb]) => verbs === null || verbs.includes(verb))
-        .reduce((sum, [verb, count]) => sum + count - (statements0[verb] ?? 0), 0);
+        .reduce((sum, [verb, count]) => sum + count - (statements0.verbs[verb] ?? 0), 0);
       return n / total;
     };
+    if (tally1 && Object.keys(tally1.shapes).length) {
+      // BENCH_TALLY_SHAPES=1: where the statements of an add go, on the console only.
+      const top = Object.entries(tally1.shapes)
+        .map(([shape, n]) => [shape, (n - (statements0.shapes[shape] ?? 0)) / total] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 40);
+      console.log(`statements per add by shape (${label}):\n${top.map(([shape, n]) => `${n.toFixed(2).padStart(6)}  ${shape}`).join('\n')}`);
+    }
     const statementsPerAdd = perAdd(null);
     sampling = false;
     await sampler;

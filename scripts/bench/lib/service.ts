@@ -169,7 +169,7 @@ export interface ServiceProcess {
   memory(): { rssKb: number; hwmKb: number };
   /** User+system CPU seconds so far, from /proc. */
   cpuSeconds(): number;
-  /** SQL statements sent so far, by first keyword (only with tallyStatements). */
+  /** SQL statements sent so far, by first keyword (only with tallyStatements; `_shapes` with BENCH_TALLY_SHAPES=1). */
   statementTally(): Promise<Record<string, number>>;
 }
 
@@ -206,7 +206,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const tallyJs = path.join(__dirname, 'statement-tally.js');
   const tallyFile = path.join(os.tmpdir(), `xiansuo-tally-${process.pid}-${randomBytes(4).toString('hex')}.json`);
   const tally = options.tallyStatements && fs.existsSync(tallyJs);
-  const env = { ...serviceEnv(options, port), ...(tally ? { BENCH_TALLY_FILE: tallyFile } : {}) };
+  const env = {
+    ...serviceEnv(options, port),
+    ...(tally ? { BENCH_TALLY_FILE: tallyFile, BENCH_TALLY_SHAPES: process.env.BENCH_TALLY_SHAPES ?? '' } : {}),
+  };
   const child = spawn(process.execPath, [...nodeArgs, ...(tally ? ['-r', tallyJs] : []), mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (chunk: Buffer) => {

@@ -9,10 +9,17 @@
 import fs from 'node:fs';
 
 const counts: Record<string, number> = {};
+// BENCH_TALLY_SHAPES=1: also count each statement's shape (its first 90 characters, whitespace
+// collapsed), to see which statements an add costs.
+const shapes: Record<string, number> | null = process.env.BENCH_TALLY_SHAPES === '1' ? {} : null;
 const tally = (sql: unknown) => {
   const text = typeof sql === 'string' ? sql : typeof (sql as { sql?: unknown })?.sql === 'string' ? (sql as { sql: string }).sql : '';
   const verb = (/^\s*([A-Za-z]+)/.exec(text)?.[1] ?? 'other').toUpperCase();
   counts[verb] = (counts[verb] ?? 0) + 1;
+  if (shapes) {
+    const shape = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+    shapes[shape] = (shapes[shape] ?? 0) + 1;
+  }
 };
 
 function wrap(target: Record<string, unknown>, name: string, pick: (args: unknown[], self: unknown) => unknown) {
@@ -48,5 +55,5 @@ try {
 
 process.on('SIGUSR2', () => {
   const file = process.env.BENCH_TALLY_FILE;
-  if (file) fs.writeFileSync(file, JSON.stringify(counts));
+  if (file) fs.writeFileSync(file, JSON.stringify(shapes ? { ...counts, _shapes: shapes } : counts));
 });

@@ -101,6 +101,11 @@ export class LeasedQueue {
     return this.options.table;
   }
 
+  /** Whether finishing a row can make another (the next of its partition) claimable. */
+  get partitioned(): boolean {
+    return this.options.partitioned === true;
+  }
+
   /**
    * The table for an UPDATE of rows by id. MySQL: by the primary key, always. Given
    * `id IN (…) AND status = 'pending'`, MariaDB picks the inbox's (status, id) index, and an UPDATE

@@ -44,6 +44,11 @@ export interface QueueWorkerOptions<Row extends QueueRow> {
    */
   claimEagerly?: boolean;
   /**
+   * How long an outcome waits for others to be written with it (default 5 ms). The slot is free
+   * at once; only the row's finished status (and a partition's next event) comes that much later.
+   */
+  completionLingerMs?: number;
+  /**
    * Runs when this worker dead-letters a row (after maxAttempts, a permanent error or a passed
    * deadline), in the transaction that marks it dead, with the last error: e.g. telling a rep a
    * welcome will not be sent. If it throws, the row stays leased and comes back when the lease
@@ -74,8 +79,11 @@ export class QueueWorker<Row extends QueueRow> {
   private lastSweep = Number.NEGATIVE_INFINITY;
   private lastClaimFull = false;
   private lastClaimAt = 0;
+  /** Work was announced (notify) since the last claim. */
+  private newWork = true;
   private completions: QueuedCompletion[] = [];
   private flushing = false;
+  private readonly unwritten = new Set<Promise<unknown>>();
 
   constructor(private readonly options: QueueWorkerOptions<Row>) {}
 
@@ -92,6 +100,7 @@ export class QueueWorker<Row extends QueueRow> {
 
   /** Nudge: new work was just stored by this process; no need to wait for the poll. */
   notify(): void {
+    this.newWork = true;
     this.wake?.();
   }
 
@@ -100,12 +109,14 @@ export class QueueWorker<Row extends QueueRow> {
     this.notify();
     await this.loop;
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.outcomesWritten();
   }
 
   /** Claims and runs one batch, waiting for it; returns how many rows it handled (tests, tools). */
   async drainOnce(): Promise<number> {
     const batch = await this.claimBatch(this.options.concurrency);
     await Promise.all(batch.map(({ lease, row }) => this.process(lease, row)));
+    await this.outcomesWritten();
     return batch.length;
   }
 
@@ -132,13 +143,17 @@ export class QueueWorker<Row extends QueueRow> {
       // and refilling one slot at a time made most claims single rows. Without a backlog, new
       // work is claimed as soon as it is announced; and slots held by slow handlers never keep
       // the free ones idle for longer than a poll.
+      // And when the last claim emptied the queue, a freed slot alone is no reason to look again
+      // (an empty claim is a statement too): new work announced, or the poll, is.
+      const pollDue = Date.now() - this.lastClaimAt >= this.options.pollMs;
       const worthClaiming =
         capacity > 0 &&
-        (this.options.claimEagerly || !this.lastClaimFull || capacity >= Math.ceil(limit / 2) || Date.now() - this.lastClaimAt >= this.options.pollMs);
+        (this.lastClaimFull ? this.options.claimEagerly || capacity >= Math.ceil(limit / 2) || pollDue : this.newWork || pollDue);
       let claimed = 0;
       if (worthClaiming) {
         try {
           this.lastClaimAt = Date.now();
+          this.newWork = false;
           const batch = await this.claimBatch(capacity);
           claimed = batch.length;
           this.lastClaimFull = claimed === capacity && capacity > 0;
@@ -146,7 +161,7 @@ export class QueueWorker<Row extends QueueRow> {
             this.inFlight++;
             void this.process(lease, row).finally(() => {
               this.inFlight--;
-              this.notify();
+              this.wake?.();
               if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
             });
           }
@@ -184,18 +199,25 @@ export class QueueWorker<Row extends QueueRow> {
       return;
     }
     await heartbeat.stop();
-    try {
-      await this.complete(lease, status);
-    } catch (error) {
-      logger.error({ queue: name, id: row.id, err: (error as Error).message }, 'could not record the outcome; lease will expire');
-    }
+    // The slot is free now; the outcome is written with others that end close to it. Until then
+    // the row stays leased to us, so nobody claims it again.
+    const written = this.complete(lease, status).catch((error) =>
+      logger.error({ queue: name, id: row.id, err: (error as Error).message }, 'could not record the outcome; lease will expire'),
+    );
+    this.unwritten.add(written);
+    void written.finally(() => this.unwritten.delete(written));
+  }
+
+  /** Until every outcome handed to complete() so far is written (or failed to be). */
+  private async outcomesWritten(): Promise<void> {
+    while (this.unwritten.size > 0) await Promise.all([...this.unwritten]);
   }
 
   /**
-   * Records a handler's outcome, together with the other outcomes of this worker that come in
-   * while a write is under way: one UPDATE per batch instead of one per row (each row still only
-   * if its lease is ours). Resolves once the outcome is stored, so a partition's next event is
-   * claimed only after this one is finished, and stop() waits for it.
+   * Records a handler's outcome, together with the other outcomes of this worker that end within
+   * completionLingerMs or while a write is under way: one UPDATE per batch instead of one per row
+   * (each row still only if its lease is ours). Resolves once the outcome is stored; a
+   * partition's next event becomes claimable only then, and stop() waits for it.
    */
   private complete(lease: Lease, status: FinalStatus): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -207,8 +229,9 @@ export class QueueWorker<Row extends QueueRow> {
   private async flushCompletions(): Promise<void> {
     const { queue, logger, name } = this.options;
     this.flushing = true;
-    // Outcomes of handlers that end in this same turn of the event loop go into the first write.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Outcomes of handlers that end within the linger go into the first write.
+    const linger = this.options.completionLingerMs ?? 5;
+    await new Promise<void>((resolve) => (linger > 0 ? setTimeout(resolve, linger) : setImmediate(resolve)));
     while (this.completions.length > 0) {
       const batch = this.completions.splice(0, MAX_COMPLETION_BATCH);
       try {
@@ -217,6 +240,8 @@ export class QueueWorker<Row extends QueueRow> {
           logger.warn({ queue: name, ids: batch.map((c) => c.lease.id), lost: batch.length - written }, 'lease lost before finishing; another worker owns the row');
         }
         batch.forEach((c) => c.done());
+        // In a partitioned queue a finished row may free the next event of its partition.
+        if (queue.partitioned) this.notify();
       } catch (error) {
         batch.forEach((c) => c.done(error ?? new Error('completion failed')));
       }
