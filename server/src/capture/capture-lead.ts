@@ -12,7 +12,7 @@ import { recordActivity } from '../leads/scoring/record-activity';
 import { scoreNewLead } from '../leads/scoring/score-new-lead';
 import { addTimelineEntry } from '../leads/timeline';
 import { normalizePhone } from './contact-fields';
-import { resolveIdentity } from './identity';
+import { followMerges, resolveIdentity } from './identity';
 
 type Attributes = Record<string, string | number | boolean>;
 
@@ -188,14 +188,9 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
  */
 async function currentLiveLead(manager: EntityManager, lead: Lead): Promise<Lead> {
   if (!isMysql(manager.connection)) return lead;
-  let id = lead.id;
-  for (let hops = 0; hops < 10; hops++) {
-    const current = await manager.findOne(Lead, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!current) throw new Error(`lead ${id} disappeared during capture`);
-    if (current.mergedIntoId === null) return current;
-    id = current.mergedIntoId;
-  }
-  throw new Error(`lead ${lead.id}: merge chain too long`);
+  const current = await followMerges(manager, lead.id, true);
+  if (!current) throw new Error(`lead ${lead.id}: gone or its merge chain too long during capture`);
+  return current;
 }
 
 async function insertLead(

@@ -33,15 +33,20 @@ function reasonFor(lead: Lead, keys: IdentityKeys): MergeReason {
   return 'email';
 }
 
-/** A merged lead is never the answer, but what it knew still identifies the person: follow the chain. */
-async function liveLead(manager: EntityManager, lead: Lead): Promise<Lead | null> {
-  let current = lead;
-  for (let hops = 0; current.mergedIntoId !== null; hops++) {
-    const next = hops < 10 ? await manager.findOneBy(Lead, { id: current.mergedIntoId }) : null;
-    if (!next) return null;
-    current = next;
+/**
+ * The live lead that lead `id` is, following merge chains (a merged lead is never the answer, but
+ * what it knew still identifies the person). `lock`: read with FOR UPDATE, which on MySQL also
+ * sees rows committed after the transaction's snapshot. Null when the chain breaks or runs long.
+ */
+export async function followMerges(manager: EntityManager, id: number, lock = false): Promise<Lead | null> {
+  let current = id;
+  for (let hops = 0; hops < 10; hops++) {
+    const lead = await manager.findOne(Lead, { where: { id: current }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!lead) return null;
+    if (lead.mergedIntoId === null) return lead;
+    current = lead.mergedIntoId;
   }
-  return current;
+  return null;
 }
 
 /**
@@ -82,7 +87,7 @@ export async function resolveIdentity(manager: EntityManager, keys: IdentityKeys
   const matches: IdentityMatch[] = [];
   for (const hit of found) {
     const reason = reasonFor(hit, keys);
-    const lead = hit.mergedIntoId === null ? hit : await liveLead(manager, hit);
+    const lead = hit.mergedIntoId === null ? hit : await followMerges(manager, hit.mergedIntoId);
     if (!lead) continue;
     const known = matches.find((m) => m.lead.id === lead.id);
     if (known) {

@@ -1,10 +1,11 @@
-import { enqueueJobs, PRIORITY } from '../../jobs/enqueue';
+import { PRIORITY } from '../../jobs/enqueue';
+import { leadLabel, queueRepNotice } from '../assignment/notices';
 import type { DomainEventPayloads, Subscriber } from '../../events/types';
 import { NotifyPayload, sendRepNotice } from '../jobs/notify-rep-job';
 
 type Change = DomainEventPayloads['lead.owner_changed'];
 
-const label = (c: Change) => `#${c.leadId}${c.leadName ? ` ${c.leadName}` : ''}`;
+const label = (c: Change) => leadLabel({ id: c.leadId, name: c.leadName });
 
 /** What each rep concerned is told, by kind of change (Simplified Chinese: reps read it in WeCom). */
 function noticesFor(c: Change): Array<Omit<NotifyPayload, 'leadId'>> {
@@ -67,10 +68,9 @@ export const notifyRepsOfOwnershipChange: Subscriber<'lead.owner_changed'> = {
       await sendRepNotice(ctx, notices[0], `job:${job.id}:notified`);
       return 'done';
     }
-    await enqueueJobs(
-      ctx.dataSource.manager,
-      notices.map((notice) => ({ kind: 'notify_rep', dedupKey: `job:${job.id}:notify:${notice.userId}`, payload: { ...notice }, priority: PRIORITY.notice })),
-    );
+    await ctx.dataSource.transaction(async (manager) => {
+      for (const notice of notices) await queueRepNotice(manager, { ...notice, dedupKey: `job:${job.id}:notify:${notice.userId}` });
+    });
     ctx.kick();
     return 'done';
   },
