@@ -95,7 +95,9 @@ describe('capture paths: web form, import, merge', () => {
 
       const timeline = await timelineOf(lead.id);
       expect(timeline.find((e) => e.kind === 'form.submitted')?.summary).toBe('新线索：提交了网页表单「expo-2026」，留言：想了解价格');
-      expect(await count(LeadActivity, { leadId: lead.id, kind: 'form_submit', value: 'expo-2026' })).toBe(1);
+      // The submission that created the lead: its signal is on the lead row, not a lead_activity row.
+      expect(lead.captureSignal).toMatchObject({ kind: 'form_submit', value: 'expo-2026' });
+      expect(await count(LeadActivity, { leadId: lead.id })).toBe(0);
       expect(await count(Job, { kind: 'event:assign-captured', dedupKey: `assign-captured@lead.captured:form:${submission.id}` })).toBe(1);
 
       const detail = await h.admin('GET', `/api/admin/leads/${lead.id}`);

@@ -157,8 +157,8 @@ describe('web forms: configured keys, one budget per address', () => {
     ]);
     const [submission] = await ds().getRepository(FormSubmission).findBy({ leadId: lead.id });
     expect(submission.fields).toMatchObject({ formKey: 'tagged' });
-    const activity = await ds().query('SELECT value FROM lead_activity WHERE lead_id = ? AND kind = ?', [lead.id, 'form_submit']);
-    expect(activity.map((a: { value: string }) => a.value)).toEqual(['官网试用']);
+    // The form created the lead: the scoring signal is the lead's capture_signal.
+    expect(lead.captureSignal).toMatchObject({ kind: 'form_submit', value: '官网试用' });
   });
 
   it('control, bidi-override and zero-width characters never reach the lead', async () => {

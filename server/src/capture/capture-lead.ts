@@ -6,9 +6,9 @@ import type { CaptureSource, DomainEvent } from '../events/types';
 import { Lead } from '../leads/lead.entity';
 import { LeadRelation } from '../leads/lead-relation.entity';
 import { mergeLeads } from '../leads/merge/merge-leads';
-import { changeOwner, writeOwnerHistory } from '../leads/ownership/change-owner';
+import { changeOwner } from '../leads/ownership/change-owner';
 import type { ScoreResult } from '../leads/scoring/compute-score';
-import { recordActivity } from '../leads/scoring/record-activity';
+import { recordActivity, requestRescore, storedActivity } from '../leads/scoring/record-activity';
 import { scoreNewLead } from '../leads/scoring/score-new-lead';
 import { addTimelineEntry } from '../leads/timeline';
 import { normalizePhone } from './contact-fields';
@@ -118,22 +118,10 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   if (!created) await fillLead(manager, lead, input, { ...keys, phone });
 
   const events: DomainEvent[] = [];
-  if (input.owner && created) {
-    // Created with its owner by the INSERT: only the history and the event are left to write.
-    events.push(
-      await writeOwnerHistory(manager, {
-        leadId: lead.id,
-        leadName: lead.name,
-        kind: 'added',
-        expect: {},
-        to: { ownerUserId: input.owner.userId, inPool: false, assignedAt: input.occurredAt },
-        fromUserId: null,
-        reason: input.owner.reason,
-        key: `${input.key}:owner`,
-        at: input.occurredAt,
-      }),
-    );
-  } else if (input.owner && !lead.ownerUserId) {
+  // A lead created with its owner gets no lead_assignment row and no lead.owner_changed: its
+  // INSERT is the record (owner_user_id, assigned_at), lead.captured names the owner, and no
+  // subscriber wants an owner change of kind 'added' (events/registry.ts).
+  if (input.owner && !created && !lead.ownerUserId) {
     // A returning customer, or one first seen in a group or a form: the rep they added takes it,
     // from the pool too; the follow-up clock starts at the add.
     const taken = await changeOwner(manager, {
@@ -155,7 +143,17 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   const entry = input.timeline(created, mergedLeadIds);
   await addTimelineEntry(manager, { leadId: lead.id, ...entry, occurredAt: input.occurredAt });
   if (input.activity) {
-    await recordActivity(manager, { leadId: lead.id, ...input.activity, occurredAt: input.occurredAt, alreadyScored: scoredInInsert });
+    const signal = storedActivity({ ...input.activity, occurredAt: input.occurredAt });
+    if (created) {
+      // The signal is the lead's capture_signal, written by its INSERT, not a lead_activity row:
+      // scoring counts it as one more activity. A first score that was news (not in the INSERT)
+      // is left to the re-score job, which announces it.
+      if (!scoredInInsert) await requestRescore(manager, lead.id, signal.dedupKey ?? `${signal.kind}:${signal.occurredAt}`);
+    } else if (!signal.dedupKey || lead.captureSignal?.dedupKey !== signal.dedupKey) {
+      // (Skipped for the capture that created the lead, run again — a re-imported row: its
+      // signal is on the lead already.)
+      await recordActivity(manager, { leadId: lead.id, ...input.activity, occurredAt: input.occurredAt });
+    }
   }
 
   events.push({
@@ -226,11 +224,14 @@ async function insertLead(
     createdAt: at,
     updatedAt: at,
     lastInteractionAt: at,
+    // The capture's behaviour signal, on the row instead of in a lead_activity row (SQL NULL without one).
+    captureSignal: input.activity ? storedActivity({ ...input.activity, occurredAt: at }) : undefined,
   });
   try {
     // No re-read of defaults (TypeORM would SELECT the row back): every column is set here.
     const result = await manager.createQueryBuilder().insert().into(Lead).values(lead).updateEntity(false).execute();
     lead.id = insertedId(result);
+    lead.captureSignal ??= null;
     return { lead, created: true };
   } catch (error) {
     // Another worker created this WeCom contact's lead between our read and insert (a group

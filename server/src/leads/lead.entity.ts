@@ -15,6 +15,20 @@ export interface ScoreItem {
 }
 
 /**
+ * The behaviour signal of the capture that created a lead (channel, group_join, form_submit,
+ * import), kept on the lead row instead of in a lead_activity row: scoring counts it as one more
+ * activity, a merge makes it an activity of the kept lead. Same fields as a lead_activity row.
+ */
+export interface CaptureSignal {
+  kind: string;
+  value: string | null;
+  /** JSON, as lead_activity.data. (`object`: TypeORM's partial-entity types refuse `Record<string, unknown>`.) */
+  data: object | null;
+  dedupKey: string | null;
+  occurredAt: number;
+}
+
+/**
  * One customer: whoever they reached us through. WeCom relations to reps hang off it
  * (lead_relation); the same external_userid or unionid always resolves to the same lead.
  */
@@ -143,4 +157,11 @@ export class Lead {
 
   @Column({ name: 'last_interaction_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastInteractionAt: number | null;
+
+  /**
+   * The signal of the capture that created the lead (see CaptureSignal), written by its INSERT;
+   * null for a lead created without one, and on a lead merged away (it moved to the kept lead).
+   */
+  @Column({ name: 'capture_signal', type: 'text', nullable: true, transformer: jsonText })
+  captureSignal: CaptureSignal | null;
 }

@@ -10,7 +10,7 @@ import { LeadAssignment } from '../lead-assignment.entity';
 import { LeadRelation } from '../lead-relation.entity';
 import { LeadTag } from '../lead-tag.entity';
 import { changeOwner } from '../ownership/change-owner';
-import { requestRescore } from '../scoring/record-activity';
+import { insertActivity, requestRescore } from '../scoring/record-activity';
 import { TimelineEntry } from '../timeline-entry.entity';
 import { addTimelineEntry } from '../timeline';
 
@@ -59,7 +59,8 @@ async function loadForMerge(manager: EntityManager, id: number): Promise<Lead | 
 
 /**
  * Folds lead `mergeId` into lead `keepId`, in the caller's transaction: every timeline entry,
- * activity, follow-up, assignment, form submission and group membership moves over; tags and
+ * activity, follow-up, assignment, form submission and group membership moves over, and the
+ * merged lead's capture signal becomes an activity of the kept lead; tags and
  * WeCom relations move unless the kept lead already has the same one; empty fields of the kept
  * lead are filled from the merged one (known values are never overwritten); the merged lead
  * stays as a tombstone pointing at the kept one (merged_into_id), and a lead_merge row keeps a
@@ -84,11 +85,17 @@ export async function mergeLeads(manager: EntityManager, keepId: number, mergeId
     const result = await manager.createQueryBuilder().update(entity).set({ leadId: keepId }).where('lead_id = :mergeId', { mergeId }).execute();
     moved[manager.getRepository(entity).metadata.tableName] = result.affected ?? 0;
   }
+  if (merged.captureSignal) {
+    // The signal of the capture that created the merged lead lived on its row: it becomes an
+    // activity of the kept lead, so the kept lead's score keeps counting it (once: by its key).
+    if (await insertActivity(manager, keepId, merged.captureSignal)) moved.lead_activity += 1;
+  }
   moved.lead_tag = await moveTags(manager, keepId, mergeId);
   moved.lead_relation = await moveRelations(manager, keepId, mergeId);
 
   // The unique external_user_id has to leave the merged row before the kept row can take it.
-  await manager.update(Lead, { id: mergeId }, { externalUserId: null, mergedIntoId: keepId, inPool: false, poolSince: null, updatedAt: now });
+  // The capture signal is cleared with it: it is the kept lead's activity now (and in the snapshot).
+  await manager.update(Lead, { id: mergeId }, { externalUserId: null, mergedIntoId: keepId, inPool: false, poolSince: null, captureSignal: () => 'NULL', updatedAt: now });
   await manager.update(Lead, { id: keepId }, { ...filledFields(kept, merged), updatedAt: now });
   if (!kept.ownerUserId && merged.ownerUserId) {
     // The owner comes with its clock and team, and the lead leaves the pool.

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { insertedId } from '../../db/inserted-id';
 import { publishEvent } from '../../events/publish';
-import type { DomainEvent, OwnershipChangeKind } from '../../events/types';
+import type { OwnershipChangeKind } from '../../events/types';
 import { Lead } from '../lead.entity';
 import { AssignmentKind, LeadAssignment } from '../lead-assignment.entity';
 import { addTimelineEntry } from '../timeline';
@@ -90,19 +90,10 @@ export async function changeOwner(manager: EntityManager, change: OwnerChange): 
 }
 
 /**
- * The history row, timeline entry and event of an ownership change already written to the lead
- * row: by changeOwner's UPDATE, or by the INSERT that created the lead with its owner (a
- * customer who adds a rep is that rep's lead from the first moment, at no extra statement).
+ * The history row, timeline entry and event of an ownership change changeOwner's UPDATE wrote to
+ * the lead row. (A lead created with its owner has none: its INSERT is the record, see captureLead.)
  */
-export async function recordOwnerChange(manager: EntityManager, change: OwnerChange & { at: number }): Promise<void> {
-  await publishEvent(manager, await writeOwnerHistory(manager, change));
-}
-
-/**
- * The history row and timeline entry of an ownership change; returns its event for the caller to
- * publish (a capture publishes it together with lead.captured, in one statement).
- */
-export async function writeOwnerHistory(manager: EntityManager, change: OwnerChange & { at: number }): Promise<DomainEvent<'lead.owner_changed'>> {
+async function recordOwnerChange(manager: EntityManager, change: OwnerChange & { at: number }): Promise<void> {
   const { at } = change;
   const teamId = change.historyTeamId !== undefined ? change.historyTeamId : (change.to.teamId ?? null);
   const inserted = await manager
@@ -125,7 +116,7 @@ export async function writeOwnerHistory(manager: EntityManager, change: OwnerCha
   if (change.timeline) {
     await addTimelineEntry(manager, { leadId: change.leadId, ...change.timeline, dedupKey: key, occurredAt: at });
   }
-  return {
+  await publishEvent(manager, {
     name: 'lead.owner_changed',
     key: `lead.owner_changed:${key}`,
     occurredAt: at,
@@ -141,5 +132,5 @@ export async function writeOwnerHistory(manager: EntityManager, change: OwnerCha
       ...(change.note !== undefined ? { note: change.note } : {}),
       ...(change.followUpHours !== undefined ? { followUpHours: change.followUpHours } : {}),
     },
-  };
+  });
 }

@@ -4,7 +4,7 @@ import { Lead, LeadQualification, ScoreItem } from '../lead.entity';
 import { LeadActivity } from '../lead-activity.entity';
 import { TimelineEntry } from '../timeline-entry.entity';
 import { isMysql } from '../../db/data-source';
-import { computeScore, ScoreResult } from './compute-score';
+import { computeScore, ScoreResult, ScoringActivity } from './compute-score';
 import type { ScoringRules } from './rules-schema';
 import { cstTimeOfDay } from '../../util/china-time';
 
@@ -21,6 +21,7 @@ export const SCORED_LEAD_COLUMNS = [
   'hotAlertedAt',
   'lastInteractionAt',
   'createdAt',
+  'captureSignal',
 ] as const;
 export type ScoredLead = Pick<Lead, (typeof SCORED_LEAD_COLUMNS)[number]>;
 
@@ -52,12 +53,13 @@ function sameBreakdown(a: readonly ScoreItem[], b: readonly ScoreItem[] | null):
 /**
  * Loads leads with a lock (MySQL; SQLite has one writer anyway) and their activities in one
  * query, so the last scoring of a lead is always the one that read the most recent state, and a
- * hot crossing is seen by exactly one writer.
+ * hot crossing is seen by exactly one writer. A lead's activities are its lead_activity rows plus
+ * the signal of the capture that created it, kept on the lead row (lead.capture_signal).
  */
 export async function loadForScoring(
   manager: EntityManager,
   filter: { ids?: number[]; afterId?: number; idleBefore?: number; limit?: number },
-): Promise<{ leads: ScoredLead[]; activities: Map<number, LeadActivity[]> }> {
+): Promise<{ leads: ScoredLead[]; activities: Map<number, ScoringActivity[]> }> {
   const qb = manager
     .createQueryBuilder(Lead, 'lead')
     .select(SCORED_LEAD_COLUMNS.map((c) => `lead.${c}`))
@@ -71,7 +73,7 @@ export async function loadForScoring(
   if (filter.limit) qb.limit(filter.limit);
   if (isMysql(manager.connection)) qb.setLock('pessimistic_write');
   const leads = (await qb.getMany()) as ScoredLead[];
-  const activities = new Map<number, LeadActivity[]>(leads.map((l) => [l.id, []]));
+  const activities = new Map<number, ScoringActivity[]>(leads.map((l) => [l.id, l.captureSignal ? [l.captureSignal] : []]));
   if (leads.length) {
     const rows = await manager
       .createQueryBuilder(LeadActivity, 'a')
@@ -86,7 +88,7 @@ export async function loadForScoring(
 /** Computes and writes the scores of loaded leads: see writeScores. */
 export async function scoreLoaded(
   manager: EntityManager,
-  loaded: { leads: ScoredLead[]; activities: Map<number, LeadActivity[]> },
+  loaded: { leads: ScoredLead[]; activities: Map<number, ScoringActivity[]> },
   rules: ScoringRules,
   options: WriteOptions,
 ): Promise<WriteStats> {
