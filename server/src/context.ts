@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config';
+import type { LocalIntake } from './inbox/local-intake';
 import type { Logger } from './logger';
 import type { WecomClient } from './wecom/client';
 import type { WecomSimulator } from './wecom/simulator';
@@ -19,6 +20,8 @@ export interface AppContext {
   workerId: string;
   /** Tells local workers that new work was stored, so they need not wait for their poll. */
   kick(): void;
+  /** Set where workers run: callbacks this process stores may run here at once (inbox/local-intake.ts). */
+  localIntake?: LocalIntake;
   /** Demo mode only: the in-process WeCom simulator. */
   demoSimulator?: WecomSimulator;
 }

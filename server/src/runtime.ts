@@ -8,14 +8,15 @@ import type { AppContext } from './context';
 import { isMysql, openDatabase } from './db/data-source';
 import type { EventHandlers } from './inbox/handlers';
 import { createInboxWorker } from './inbox/inbox-worker';
-import { createJobWorkers, JobHandlers } from './jobs/job-worker';
+import { createJobWorkers, JobHandlers, WELCOME_LEASE_MS } from './jobs/job-worker';
+import { runJobsLocally, stopRunningJobsLocally } from './jobs/local-jobs';
 import { createLogger, Logger } from './logger';
 import { rateBudgets, WecomClient } from './wecom/client';
 import { WecomRateLimiter } from './wecom/rate-limiter';
 import { DatabaseTokenStore } from './wecom/token-store';
 import { eventHandlers } from './inbox/registry';
 import { jobHandlers } from './jobs/registry';
-import { noteExpiredWelcomes } from './channels/welcome-job';
+import { noteExpiredWelcomes, welcomeJob } from './channels/welcome-job';
 import { startScheduler, Scheduler } from './scheduler/scheduler';
 
 export interface RuntimeOptions {
@@ -92,6 +93,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
   const inbox = createInboxWorker(ctx, options.eventHandlers ?? eventHandlers, {
     concurrency: config.workerConcurrency,
     throttle: prioritizeWelcomes ? () => (jobs.welcome.saturated ? 2 : undefined) : undefined,
+    welcomeLane: { worker: jobs.welcome, queue: jobs.welcomeQueue, leaseMs: WELCOME_LEASE_MS, handle: welcomeJob },
   });
   let server: http.Server | null = null;
   let url: string | null = null;
@@ -126,6 +128,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     inbox.worker.start();
     jobs.welcome.start();
     jobs.general.start();
+    // Jobs this process queues run on its own worker when it has room (jobs/local-jobs.ts).
+    runJobsLocally(dataSource, jobs.general);
+    ctx.localIntake = inbox.local;
   }
   const scheduler: Scheduler | null = (options.runScheduler ?? runWorkers) ? startScheduler(ctx) : null;
 
@@ -138,6 +143,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         await closed;
       }
       await scheduler?.stop();
+      stopRunningJobsLocally(dataSource);
+      ctx.localIntake = undefined;
       await Promise.all([inbox.worker.stop(), jobs.welcome.stop(), jobs.general.stop()]);
       if (!options.dataSource) await dataSource.destroy();
     })();

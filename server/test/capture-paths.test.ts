@@ -98,7 +98,8 @@ describe('capture paths: web form, import, merge', () => {
       // The submission that created the lead: its signal is on the lead row, not a lead_activity row.
       expect(lead.captureSignal).toMatchObject({ kind: 'form_submit', value: 'expo-2026' });
       expect(await count(LeadActivity, { leadId: lead.id })).toBe(0);
-      expect(await count(Job, { kind: 'event:assign-captured', dedupKey: `assign-captured@lead.captured:form:${submission.id}` })).toBe(1);
+      const captured = await h.runtime.ctx.dataSource.getRepository(Job).findBy({ kind: 'event:lead.captured', dedupKey: `event@lead.captured:form:${submission.id}` });
+      expect(captured.map((j) => (j.payload as { subscribers: string[] }).subscribers)).toEqual([['assign-captured']]);
 
       const detail = await h.admin('GET', `/api/admin/leads/${lead.id}`);
       expect(detail.body.phone).toBe('138****8000');

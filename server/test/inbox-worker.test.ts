@@ -7,7 +7,6 @@ import type { JobHandlers } from '../src/jobs/job-worker';
 import { silentLogger } from '../src/logger';
 import { FinalStatus, QueueWorker } from '../src/queue/queue-worker';
 import { LeasedQueue } from '../src/queue/leased-queue';
-import { sleep } from '../src/util/async';
 import { jobFromRow } from '../src/jobs/job-row';
 import { Runtime, startRuntime } from '../src/runtime';
 import { WecomApiError } from '../src/wecom/errors';
@@ -115,21 +114,25 @@ describe('queue workers driven one batch at a time', () => {
   it('a handler that outlives its lease keeps it (renewed while it runs): no other worker runs it twice', async () => {
     const ds = h.runtime.ctx.dataSource;
     await enqueueJob(ds.manager, { kind: 'slow.job', dedupKey: 'slow-1', payload: {} });
+    // Time moves by hand: the lease, its renewals and the other worker's claims all read this clock.
+    let now = Date.now();
+    const clock = () => now;
+    const hold = gate();
     const runs: string[] = [];
     const workerOn = (workerId: string) =>
       new QueueWorker<Job>({
         name: `test:${workerId}`,
-        queue: new LeasedQueue(ds, { table: 'job', prioritized: true }, workerId),
+        queue: new LeasedQueue(ds, { table: 'job', prioritized: true, clock }, workerId),
         fromRow: jobFromRow,
         handle: async () => {
           runs.push(workerId);
-          await sleep(1200); // four times the lease
+          await hold.promise;
           return 'done';
         },
         isPermanent: () => false,
         logger: silentLogger,
         concurrency: 1,
-        leaseMs: 300,
+        leaseMs: 30_000,
         pollMs: 20,
         maxAttempts: 3,
         retryBaseMs: 100,
@@ -138,12 +141,14 @@ describe('queue workers driven one batch at a time', () => {
     const [slow, eager] = [workerOn('slow-worker'), workerOn('eager-worker')];
     const first = slow.drainOnce();
     await eventually(() => runs.length === 1);
-    let tries = 0;
-    for (const until = Date.now() + 1000; Date.now() < until; tries++) {
+    // Four leases' time goes by while the handler runs, its lease renewed every third of one
+    // (what its timer does in real time); the other worker looks for work all along.
+    for (let step = 0; step < 12; step++) {
+      now += 10_000;
+      await slow.renewLeases();
       expect(await eager.drainOnce()).toBe(0);
-      await sleep(50);
     }
-    expect(tries).toBeGreaterThan(5);
+    hold.resolve();
     expect(await first).toBe(1);
     expect(runs).toEqual(['slow-worker']);
     const [row] = await ds.query(`SELECT status, attempts FROM job WHERE dedup_key = 'slow-1'`);

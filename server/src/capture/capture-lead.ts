@@ -10,7 +10,7 @@ import { changeOwner } from '../leads/ownership/change-owner';
 import type { ScoreResult } from '../leads/scoring/compute-score';
 import { recordActivity, requestRescore, storedActivity } from '../leads/scoring/record-activity';
 import { scoreNewLead } from '../leads/scoring/score-new-lead';
-import { addTimelineEntry } from '../leads/timeline';
+import { addTimelineEntries, TimelineInput } from '../leads/timeline';
 import { normalizePhone } from './contact-fields';
 import { followMerges, resolveIdentity } from './identity';
 
@@ -56,6 +56,8 @@ export interface CaptureLeadInput {
   relation?: { userId: string; state: string | null; remark: string | null } | null;
   /** The capture's timeline entry, worded by the path, which knows what happened. */
   timeline: (created: boolean, mergedLeadIds: number[]) => { kind: string; summary: string; data?: Record<string, unknown>; dedupKey: string };
+  /** Entries the path adds with the capture's own, in its INSERT (e.g. the welcome sent just before). */
+  alsoOnTimeline?: Array<Omit<TimelineInput, 'leadId'>>;
   /** The behaviour signal scoring counts (channel, group_join, form_submit, import). */
   activity?: { kind: string; value?: string | null; data?: Record<string, unknown> | null; dedupKey: string } | null;
 }
@@ -141,7 +143,10 @@ export async function captureLead(manager: EntityManager, input: CaptureLeadInpu
   if (input.relation) await upsertRelation(manager, lead.id, input, created);
 
   const entry = input.timeline(created, mergedLeadIds);
-  await addTimelineEntry(manager, { leadId: lead.id, ...entry, occurredAt: input.occurredAt });
+  await addTimelineEntries(manager, [
+    { leadId: lead.id, ...entry, occurredAt: input.occurredAt },
+    ...(input.alsoOnTimeline ?? []).map((more) => ({ leadId: lead.id, ...more })),
+  ]);
   if (input.activity) {
     const signal = storedActivity({ ...input.activity, occurredAt: input.occurredAt });
     if (created) {

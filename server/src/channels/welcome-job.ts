@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { Job } from '../jobs/job.entity';
+import type { WelcomeEntry } from '../inbox/handlers';
 import { PermanentJobFailure } from '../jobs/job-worker';
 import { recordOnLead, recordOnLeadsLater } from '../leads/jobs/record-on-lead';
 import { ERRCODE, WecomApiError } from '../wecom/errors';
@@ -21,6 +22,11 @@ interface WelcomePayload {
    * "code already used" is our own success, and an unsent welcome may in fact have arrived.
    */
   mayHaveSentAt?: number | null;
+  /**
+   * The mark above was stored by callback intake for this very run (a welcome this process took
+   * in and sends at once, inbox/local-intake.ts): not an earlier request's, and already stored.
+   */
+  markedByIntake?: boolean;
 }
 
 function welcomeBody(channel: Channel) {
@@ -147,20 +153,37 @@ async function markMayHaveSent(ctx: AppContext, job: Job, at: number | null): Pr
  * The code is single-use, so WeCom itself guarantees no customer gets two; 41051 after a request
  * of ours that may have reached WeCom means that request went through.
  */
-export async function welcomeJob(job: Job, ctx: AppContext) {
+export async function welcomeJob(job: Job, ctx: AppContext, record?: (entry: WelcomeEntry) => Promise<void>) {
   const payload = job.payload as unknown as WelcomePayload;
-  const welcome = await welcomeOf(ctx.dataSource.manager, payload);
+  // What happened goes on the lead's timeline: here, or by the caller (a welcome sent just
+  // before its capture is recorded by the capture's own INSERT, inbox/local-intake.ts).
+  const note = record ?? ((entry: WelcomeEntry) => recordOnLead(ctx, payload.externalUserId, entry));
+  // Intake's mark says a request may leave; until one does, a failure takes it back, so nobody
+  // later reads "may have been sent" into a welcome that never went out.
+  const unmarkIfNothingSent = async () => {
+    if (payload.markedByIntake) await markMayHaveSent(ctx, job, null);
+  };
+  let welcome: Awaited<ReturnType<typeof welcomeOf>>;
+  try {
+    welcome = await welcomeOf(ctx.dataSource.manager, payload);
+  } catch (error) {
+    await unmarkIfNothingSent().catch(() => undefined);
+    throw error;
+  }
   if (!welcome) return 'skipped' as const;
   const { channel, body } = welcome;
-  if (job.deadlineAt != null && Date.now() >= job.deadlineAt) throw new WelcomeCodeExpiredError('claimed after its deadline');
+  if (job.deadlineAt != null && Date.now() >= job.deadlineAt) {
+    await unmarkIfNothingSent();
+    throw new WelcomeCodeExpiredError('claimed after its deadline');
+  }
   const dedupKey = `welcome:${payload.welcomeCode}`;
   // Judged by what was sent, not by the attempt count: an attempt may end before its request
   // leaves (token trouble), and one request may be retried inside the client after its answer
   // was lost, the retry then hearing "already used" about our own delivery.
-  const sentEarlier = mayHaveSent(payload);
+  const sentEarlier = mayHaveSent(payload) && !payload.markedByIntake;
   let unanswered = false;
   let confirmedByUsedCode = false;
-  if (!sentEarlier) await markMayHaveSent(ctx, job, Date.now());
+  if (!sentEarlier && !payload.markedByIntake) await markMayHaveSent(ctx, job, Date.now());
   try {
     await ctx.wecom.contact.post(
       'externalcontact/send_welcome_msg',
@@ -173,7 +196,7 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
       if (!ours) {
         // Our first request to reach WeCom, and already used: another receiving app (or the
         // admin console) welcomed them.
-        await recordOnLead(ctx, payload.externalUserId, {
+        await note({
           kind: 'welcome.skipped',
           summary: '欢迎语已由其他应用发送，本渠道欢迎语未发送',
           data: { channelId: channel.id, errcode: error.errcode },
@@ -191,7 +214,7 @@ export async function welcomeJob(job: Job, ctx: AppContext) {
     }
   }
   const delayMs = Date.now() - payload.receivedAt;
-  await recordOnLead(ctx, payload.externalUserId, {
+  await note({
     kind: 'welcome.sent',
     summary: `已发送渠道「${channel.name}」的欢迎语`,
     data: { channelId: channel.id, delayMs, ...(confirmedByUsedCode ? { confirmedBy: 'code already used' } : {}) },

@@ -21,7 +21,6 @@ import { FormSubmission } from '../capture/form-submission.entity';
 import { FormRateLimit } from '../capture/forms/form-rate-limit.entity';
 import { LeadMerge } from '../leads/merge/lead-merge.entity';
 import { RepSession } from '../auth/rep-session.entity';
-import { DomainEventRow } from '../events/domain-event.entity';
 
 export const entities = [
   InboxEvent,
@@ -47,5 +46,4 @@ export const entities = [
   FormRateLimit,
   LeadMerge,
   RepSession,
-  DomainEventRow,
 ];

@@ -8,8 +8,12 @@ import type { InsertResult } from 'typeorm';
 export function insertedId(result: InsertResult): number {
   const fromIdentifiers = result.identifiers[0]?.id;
   if (fromIdentifiers !== undefined) return Number(fromIdentifiers);
-  const raw = result.raw as { insertId?: number | bigint } | number | bigint;
-  const id = typeof raw === 'object' && raw !== null ? raw.insertId : raw;
+  return rowIdOf(result.raw);
+}
+
+/** The same from a plain single-row INSERT run with `queryRunner.query(sql, params, true)`: its `raw`. */
+export function rowIdOf(raw: unknown): number {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { insertId?: number | bigint }).insertId : (raw as number | bigint | undefined);
   if (id === undefined || id === null) throw new Error('the database returned no id for the inserted row');
   return Number(id);
 }

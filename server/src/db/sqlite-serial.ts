@@ -58,3 +58,12 @@ export function serializeSqliteAccess(dataSource: DataSource): void {
   runner.query = ((...args: unknown[]) =>
     insideTransaction.getStore() ? query(...args) : mutex.run(() => query(...args), urgentWork.getStore() === true)) as typeof runner.query;
 }
+
+/**
+ * Runs `work` as if started from outside any transaction or urgent work (SQLite: what it then
+ * sends waits its turn like everyone's). For work started from inside a transaction's code that
+ * must not become part of it, e.g. a job handed to a local worker as its transaction commits.
+ */
+export function detachedFromDatabaseWork<T>(work: () => T): T {
+  return serializing ? insideTransaction.exit(() => urgentWork.exit(work)) : work();
+}

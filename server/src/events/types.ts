@@ -1,6 +1,6 @@
 import type { FinalStatus } from '../queue/queue-worker';
 import type { AppContext } from '../context';
-import type { Job } from '../jobs/job.entity';
+import type { LeadRecordBatch } from '../leads/record-batch';
 
 /** How a lead came to us; the same words as `lead.source`. */
 export type CaptureSource = 'wecom' | 'group' | 'form' | 'import';
@@ -67,19 +67,33 @@ export interface DomainEvent<N extends DomainEventName = DomainEventName> {
   occurredAt: number;
 }
 
+/** One subscriber's run for one event (events/event-job.ts). */
+export interface SubscriberRun {
+  /**
+   * Unique per (event, subscriber) and the same on every retry: `channel-tags@lead.captured:inbox:12`.
+   * What the subscriber writes is keyed by it, so a retry writes nothing twice.
+   */
+  key: string;
+  /**
+   * Timeline entries and tags to record on leads: written after the event's subscribers ran,
+   * together in one statement per table, and only for subscribers that succeeded.
+   */
+  records: LeadRecordBatch;
+}
+
 /**
  * Something that happens because of a domain event: one file each, listed in events/registry.ts.
- * It runs once per event (as a job: retried with backoff, dead-lettered with its error), so it
- * must be idempotent, as every job is.
+ * It runs once per event (in the event's job: retried with backoff, dead-lettered with its
+ * error), so it must be idempotent, as every job is.
  */
 export interface Subscriber<N extends DomainEventName = DomainEventName> {
-  /** Unique and stable: part of the job's dedup key. */
+  /** Unique and stable: part of SubscriberRun.key, and what the event job records as done. */
   name: string;
-  /** Job priority (jobs/enqueue.ts PRIORITY); lower runs first. */
+  /** Job priority (jobs/enqueue.ts PRIORITY); lower runs first. An event's job takes its subscribers' most urgent. */
   priority: number;
-  /** Whether this event concerns the subscriber at all; no job is written when it does not. */
+  /** Whether this event concerns the subscriber at all; an event nobody wants writes no job. */
   wants?(payload: DomainEventPayloads[N]): boolean;
-  handle(event: DomainEvent<N>, ctx: AppContext, job: Job): Promise<FinalStatus>;
+  handle(event: DomainEvent<N>, ctx: AppContext, run: SubscriberRun): Promise<FinalStatus>;
 }
 
 export type SubscriberRegistry = { [N in DomainEventName]: Array<Subscriber<N>> };

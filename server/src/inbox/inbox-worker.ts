@@ -4,6 +4,7 @@ import { QueueWorker } from '../queue/queue-worker';
 import { WecomApiError } from '../wecom/errors';
 import type { EventHandler, EventHandlers } from './handlers';
 import { InboxEvent } from './inbox-event.entity';
+import { LocalIntake, WelcomeLane } from './local-intake';
 
 export interface InboxWorkerOptions {
   concurrency: number;
@@ -13,6 +14,8 @@ export interface InboxWorkerOptions {
   maxAttempts?: number;
   /** Epoch ms for leases and backoff (tests). */
   clock?: () => number;
+  /** The welcome lane, to send an add's welcome first when this process took the add in itself (inbox/local-intake.ts). */
+  welcomeLane?: WelcomeLane;
 }
 
 /** What an inbox claim loads: the event and its bookkeeping, not the raw XML or the welcome. */
@@ -41,6 +44,8 @@ function inboxEventFromRow(raw: Record<string, unknown>): InboxEvent {
 /** Drains the callback inbox: one handler per event kind, in order per customer / group. */
 export function createInboxWorker(ctx: AppContext, handlers: EventHandlers, options: InboxWorkerOptions) {
   const queue = new LeasedQueue(ctx.dataSource, { table: 'inbox_event', partitioned: true, select: INBOX_SELECT, clock: options.clock }, ctx.workerId);
+  // Set below: the worker and the local intake need each other.
+  let local: LocalIntake;
   const worker = new QueueWorker<InboxEvent>({
     name: 'inbox',
     queue,
@@ -48,7 +53,7 @@ export function createInboxWorker(ctx: AppContext, handlers: EventHandlers, opti
     handle: async (row) => {
       const handler = handlers[row.payload.kind] as EventHandler<typeof row.payload.kind> | undefined;
       if (!handler) return 'ignored';
-      return handler(row.payload as never, ctx, { inboxId: row.id, receivedAt: row.receivedAt });
+      return local.run(row, (meta) => handler(row.payload as never, ctx, meta), { id: row.id, owner: row.leaseOwner!, until: row.leaseUntil ?? 0 });
     },
     isPermanent: (error) => error instanceof WecomApiError && !error.retryable,
     logger: ctx.logger,
@@ -60,5 +65,6 @@ export function createInboxWorker(ctx: AppContext, handlers: EventHandlers, opti
     retryBaseMs: 1000,
     retryCapMs: 5 * 60_000,
   });
-  return { worker, queue };
+  local = new LocalIntake(ctx, { worker, queue }, options.welcomeLane ?? null);
+  return { worker, queue, local };
 }

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { isUniqueViolation } from '../db/data-source';
+import { rowIdOf } from '../db/inserted-id';
+import type { Reservation } from '../queue/queue-worker';
 import type { ParsedCallback } from '../wecom/events';
 
 /** WeCom's welcome_code is valid for 20 s from the add event. */
@@ -23,7 +25,16 @@ export function welcomeDeadline(createTimeSeconds: number, receivedAt: number): 
   return addedAt + WELCOME_WINDOW_MS;
 }
 
-export type IntakeResult = 'stored' | 'duplicate';
+export type IntakeResult = { result: 'stored'; id: number } | { result: 'duplicate' };
+
+/**
+ * Local slots for an event this process will work itself (inbox/local-intake.ts): the row is
+ * written leased to them, the welcome marked as about to be sent (its run starts at once).
+ */
+export interface IntakeLeases {
+  inbox: Reservation;
+  welcome: Reservation | null;
+}
 
 /**
  * Makes a verified callback durable: one INSERT, no explicit transaction. The welcome message,
@@ -32,33 +43,54 @@ export type IntakeResult = 'stored' | 'duplicate';
  * can never exist without its event or the other way round. A repeated callback (same dedup
  * key) hits the unique key and stores nothing. Called before the 200 reply: no WeCom call here.
  */
-export async function storeCallback(dataSource: DataSource, parsed: ParsedCallback, rawXml: string, now = Date.now()): Promise<IntakeResult> {
+export async function storeCallback(
+  dataSource: DataSource,
+  parsed: ParsedCallback,
+  rawXml: string,
+  now = Date.now(),
+  leases: IntakeLeases | null = null,
+): Promise<IntakeResult> {
   const { event } = parsed;
   const welcomeCode = event.kind === 'contact.added' && event.welcomeCode ? event.welcomeCode : null;
+  const welcome = welcomeCode ? leases?.welcome ?? null : null;
   // Plain SQL, not the query builder: this runs once per callback before the ack (the query
   // builder was a fifth of the ack path's CPU, docs/benchmarks.md).
+  const runner = dataSource.createQueryRunner();
   try {
-    await dataSource.query(
+    const result = await runner.query(
       `INSERT INTO inbox_event (dedup_key, partition_key, kind, payload, raw_xml, status, attempts, available_at, received_at,
-         welcome_code, welcome_status, welcome_attempts, welcome_available_at, welcome_deadline_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, 0, ?, ?)`,
+         welcome_code, welcome_status, welcome_attempts, welcome_available_at, welcome_deadline_at,
+         lease_owner, lease_until, welcome_lease_owner, welcome_lease_until, welcome_may_have_sent_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         parsed.dedupKey.slice(0, 191),
         parsed.partitionKey.slice(0, 191),
         event.kind,
         JSON.stringify(event),
         rawXml,
+        leases ? 1 : 0,
         now,
         now,
         welcomeCode,
         welcomeCode ? 'pending' : null,
+        welcome ? 1 : 0,
         welcomeCode ? now : null,
         welcomeCode && event.kind === 'contact.added' ? welcomeDeadline(event.createTime, now) : null,
+        leases?.inbox.owner ?? null,
+        leases?.inbox.until ?? null,
+        welcome?.owner ?? null,
+        welcome?.until ?? null,
+        // Its run starts now, so from now on a crash means "may have been sent" (channels/welcome-job.ts).
+        welcome ? now : null,
       ],
+      true,
     );
-    return 'stored';
+    return { result: 'stored', id: rowIdOf(result.raw) };
   } catch (error) {
-    if (isUniqueViolation(error)) return 'duplicate';
+    if (isUniqueViolation(error)) return { result: 'duplicate' };
     throw error;
+  } finally {
+    await runner.release();
   }
 }
+

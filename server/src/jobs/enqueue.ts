@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Job } from './job.entity';
+import { enqueueLocally } from './local-jobs';
 
 export interface JobRequest {
   kind: string;
@@ -38,10 +39,28 @@ export function enqueueJob(manager: EntityManager, request: JobRequest): Promise
   return enqueueJobs(manager, [request]);
 }
 
-/** Several jobs in one INSERT; each is skipped when a job with its dedup key exists. */
+/**
+ * Several jobs in one INSERT; each is skipped when a job with its dedup key exists. A single job
+ * may be written leased to this process's own worker and run here as the transaction commits
+ * (jobs/local-jobs.ts).
+ */
 export async function enqueueJobs(manager: EntityManager, requests: JobRequest[]): Promise<void> {
   if (requests.length === 0) return;
   const now = Date.now();
+  if (requests.length === 1 && (requests[0].lane ?? GENERAL_LANE) === GENERAL_LANE && requests[0].kind !== 'welcome') {
+    const [request] = requests;
+    const local = await enqueueLocally(manager, {
+      kind: request.kind,
+      lane: GENERAL_LANE,
+      dedupKey: request.dedupKey.slice(0, 191),
+      payload: request.payload,
+      priority: request.priority ?? PRIORITY.notice,
+      availableAt: request.availableAt ?? now,
+      deadlineAt: request.deadlineAt ?? null,
+      createdAt: now,
+    });
+    if (local) return;
+  }
   await manager
     .createQueryBuilder()
     .insert()

@@ -8,6 +8,9 @@ import { GENERAL_LANE } from './enqueue';
 import { jobFromRow } from './job-row';
 import { Job } from './job.entity';
 
+/** A welcome's lease outlives the code's 20 s window: no second worker can send while the first may still be trying. */
+export const WELCOME_LEASE_MS = 21_000;
+
 export type JobHandler = (job: Job, ctx: AppContext) => Promise<FinalStatus>;
 export type JobHandlers = Record<string, JobHandler>;
 
@@ -58,7 +61,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         if (!handler) throw new UnknownJobKindError(job.kind);
         return handler(job, ctx);
       },
-      isPermanent: (error) => error instanceof PermanentJobFailure || (error instanceof WecomApiError && !error.retryable),
+      isPermanent: isPermanentJobError,
       logger: ctx.logger,
       concurrency,
       leaseMs,
@@ -92,7 +95,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
     // time; newest-first welcomes as many customers as the lane's capacity allows, promptly.
     // Codes that expired unclaimed are dead-lettered in bulk.
     welcome: options.welcomesFirst
-      ? lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+      ? lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, WELCOME_LEASE_MS, {
           onDeadLetter: onDeadWelcome,
           claimEagerly: true,
           sweep: async () => {
@@ -111,7 +114,7 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
         // and while another process holds the database's write lock every write freezes this
         // process for busy_timeout (measured in the outage fault test). Expired codes are claimed
         // once no valid one waits, and the handler dead-letters them without calling WeCom.
-        lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, 21_000, {
+        lane('jobs:welcome', welcomeQueue, welcomeFromRow, options.welcomeConcurrency ?? 8, freshWelcomes, WELCOME_LEASE_MS, {
           onDeadLetter: onDeadWelcome,
           claimEagerly: true,
           fallbackClaimFilter: { sql: 'e.welcome_deadline_at <= ?', params: () => [now() + 500], order: newestFirst },
@@ -131,6 +134,11 @@ export function createJobWorkers(ctx: AppContext, handlers: JobHandlers, options
 
 /** Thrown by a handler when retrying cannot help: the job is dead-lettered at once, reason kept. */
 export class PermanentJobFailure extends Error {}
+
+/** Whether retrying a job that failed with `error` is pointless: a PermanentJobFailure, or WeCom refusing for good. */
+export function isPermanentJobError(error: unknown): boolean {
+  return error instanceof PermanentJobFailure || (error instanceof WecomApiError && !error.retryable);
+}
 
 export class UnknownJobKindError extends PermanentJobFailure {
   constructor(kind: string) {

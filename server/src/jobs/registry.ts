@@ -5,8 +5,8 @@ import { notifyRepJob } from '../leads/jobs/notify-rep-job';
 import { assignLeadJob } from '../leads/assignment/assign-lead-job';
 import { rescoreLeadJob } from '../leads/scoring/rescore-job';
 import { deferredTimelineJob } from '../leads/jobs/record-on-lead';
-import { runSubscriberJob } from '../events/subscriber-job';
-import { subscriberJobKind } from '../events/publish';
+import { runEventJob } from '../events/event-job';
+import { eventJobKind } from '../events/publish';
 import { subscribers } from '../events/registry';
 
 /** What runs for each side-effect job kind: the index a reader starts from. */
@@ -17,10 +17,12 @@ export const jobHandlers: JobHandlers = {
   'lead.assign': assignLeadJob,
   'lead.rescore': rescoreLeadJob,
   'timeline.deferred': deferredTimelineJob,
-  // Every subscriber of a domain event (events/registry.ts) runs as a job of its own kind.
+  // Each domain event is one job that runs its subscribers (events/registry.ts) together.
+  ...Object.fromEntries(Object.keys(subscribers).map((name) => [eventJobKind(name), runEventJob])),
+  // Jobs of one subscriber each, written by the version before, still run.
   ...Object.fromEntries(
     Object.values(subscribers)
       .flat()
-      .map((subscriber) => [subscriberJobKind(subscriber.name), runSubscriberJob]),
+      .map((subscriber) => [eventJobKind(subscriber.name), runEventJob]),
   ),
 };

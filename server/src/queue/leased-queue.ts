@@ -212,6 +212,15 @@ export class LeasedQueue {
     return claimed;
   }
 
+  /**
+   * A lease for a row this process is about to write itself, already leased (a local hand-off,
+   * QueueWorker.reserve): the owner is unique like a claim's, so everything that checks a lease
+   * treats the row as claimed by this worker.
+   */
+  newLease(leaseMs: number): { owner: string; until: number } {
+    return { owner: `${this.workerId}:${++this.claimCounter}`, until: this.now() + leaseMs };
+  }
+
   /** Ends a row (done, ignored, skipped…). False when the lease was lost meanwhile. */
   async finish(lease: Lease, status: string, error: string | null = null): Promise<boolean> {
     const c = this.columns;

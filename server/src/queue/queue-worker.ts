@@ -6,8 +6,21 @@ import { ClaimFilter, Completion, Lease, LeasedQueue } from './leased-queue';
 /** Lease renewals for one handler run: with a third of the lease each, ten leases' time. */
 const MAX_RENEWALS = 30;
 
-/** What a handler decided for its row. Throwing means "failed this time". */
-export type FinalStatus = 'done' | 'ignored' | 'skipped';
+/**
+ * What a handler decided for its row. Throwing means "failed this time". 'settled': the handler
+ * wrote the row's outcome itself (in its own transaction, with what it changed), so the worker
+ * writes nothing.
+ */
+export type FinalStatus = 'done' | 'ignored' | 'skipped' | 'settled';
+
+/**
+ * A slot a worker keeps for a row this process is about to write (QueueWorker.reserve): the row is
+ * written already leased with `owner` / `until`, then handed over and run at once, unclaimed.
+ */
+export interface Reservation {
+  owner: string;
+  until: number;
+}
 
 export interface QueueRow {
   id: number;
@@ -73,6 +86,8 @@ const MAX_COMPLETION_BATCH = 200;
 export class QueueWorker<Row extends QueueRow> {
   private running = false;
   private inFlight = 0;
+  /** Slots kept for rows being written by this process (reserve / handOff / cancel). */
+  private reserved = 0;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private idle: Array<() => void> = [];
@@ -84,6 +99,8 @@ export class QueueWorker<Row extends QueueRow> {
   private completions: QueuedCompletion[] = [];
   private flushing = false;
   private readonly unwritten = new Set<Promise<unknown>>();
+  /** The lease renewals of the handlers running now (keepLeased). */
+  private readonly heartbeats = new Set<() => Promise<unknown>>();
 
   constructor(private readonly options: QueueWorkerOptions<Row>) {}
 
@@ -112,6 +129,45 @@ export class QueueWorker<Row extends QueueRow> {
     await this.outcomesWritten();
   }
 
+  /**
+   * Keeps a slot for a row this process is about to write, when one is free: the caller writes the
+   * row leased to the reservation and hands it over (handOff) once it is committed, or cancels.
+   * The row then runs here at once, with no claim (two statements saved) and no poll to wait for.
+   * A process that dies holding it leaves a lease that runs out, like any claim's. Null when the
+   * worker is not running or all its slots are busy: write the row unleased; a claim finds it.
+   */
+  reserve(): Reservation | null {
+    if (!this.running) return null;
+    const limit = Math.min(this.options.concurrency, this.options.throttle?.() ?? this.options.concurrency);
+    if (this.inFlight + this.reserved >= limit) return null;
+    this.reserved++;
+    return this.options.queue.newLease(this.options.leaseMs);
+  }
+
+  /** Runs a row written (and committed) under `reservation`; `raw` is the row as a claim would load it. */
+  handOff(reservation: Reservation, id: number, raw: Record<string, unknown>): void {
+    this.reserved--;
+    this.runLeased(
+      { id, owner: reservation.owner, until: reservation.until },
+      this.options.fromRow({ ...raw, id, [this.options.queue.columns.leaseOwner]: reservation.owner }),
+    );
+  }
+
+  /** The row was not written after all (a duplicate, a rollback): the slot is free again. */
+  cancel(_reservation: Reservation): void {
+    this.reserved--;
+    this.wake?.();
+  }
+
+  /**
+   * What the worker does with a row whose handler failed (retry with backoff, or dead-letter),
+   * for a row it was handed but that another step ran (inbox/local-intake.ts: a welcome sent
+   * before its capture).
+   */
+  recordFailure(lease: Lease, row: Row, error: unknown): Promise<void> {
+    return this.fail(lease, row, error);
+  }
+
   /** Claims and runs one batch, waiting for it; returns how many rows it handled (tests, tools). */
   async drainOnce(): Promise<number> {
     const batch = await this.claimBatch(this.options.concurrency);
@@ -137,7 +193,7 @@ export class QueueWorker<Row extends QueueRow> {
   private async run(): Promise<void> {
     while (this.running) {
       const limit = Math.min(this.options.concurrency, this.options.throttle?.() ?? this.options.concurrency);
-      const capacity = limit - this.inFlight;
+      const capacity = limit - this.inFlight - this.reserved;
       // With a backlog (the last claim filled every free slot), claim again once half the slots
       // are free, not at every completion: a claim costs its two statements whatever its size,
       // and refilling one slot at a time made most claims single rows. Without a backlog, new
@@ -157,14 +213,7 @@ export class QueueWorker<Row extends QueueRow> {
           const batch = await this.claimBatch(capacity);
           claimed = batch.length;
           this.lastClaimFull = claimed === capacity && capacity > 0;
-          for (const { lease, row } of batch) {
-            this.inFlight++;
-            void this.process(lease, row).finally(() => {
-              this.inFlight--;
-              this.wake?.();
-              if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
-            });
-          }
+          for (const { lease, row } of batch) this.runLeased(lease, row);
         } catch (error) {
           this.options.logger.error({ queue: this.options.name, err: (error as Error).message }, 'claim failed; will retry');
           await sleep(this.options.pollMs * 5);
@@ -180,6 +229,25 @@ export class QueueWorker<Row extends QueueRow> {
         });
         this.wake = null;
       }
+    }
+  }
+
+  /** Runs one leased row in a slot of its own. */
+  private runLeased(lease: Lease, row: Row): void {
+    this.inFlight++;
+    void this.process(lease, row).finally(() => {
+      this.inFlight--;
+      this.wake?.();
+      if (this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    });
+  }
+
+  /** Resolves once nothing runs and nothing is reserved (tests: "every side effect done"). */
+  async settled(): Promise<void> {
+    while (this.inFlight > 0 || this.reserved > 0 || this.unwritten.size > 0) {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+      else await new Promise<void>((resolve) => setTimeout(resolve, 2));
+      await this.outcomesWritten();
     }
   }
 
@@ -199,6 +267,7 @@ export class QueueWorker<Row extends QueueRow> {
       return;
     }
     await heartbeat.stop();
+    if (status === 'settled') return;
     // The slot is free now; the outcome is written with others that end close to it. Until then
     // the row stays leased to us, so nobody claims it again.
     const written = this.complete(lease, status).catch((error) =>
@@ -259,11 +328,12 @@ export class QueueWorker<Row extends QueueRow> {
     const { queue, logger, name, leaseMs } = this.options;
     let renewals = 0;
     let pending: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
+    const beat = (): Promise<unknown> => {
       if (++renewals > MAX_RENEWALS) {
         clearInterval(timer);
+        this.heartbeats.delete(beat);
         logger.error({ queue: name, id: row.id, heldMs: renewals * Math.floor(leaseMs / 3) }, 'handler still running; no longer renewing its lease');
-        return;
+        return pending;
       }
       pending = queue
         .extend(lease, leaseMs)
@@ -271,14 +341,26 @@ export class QueueWorker<Row extends QueueRow> {
           if (!kept) logger.warn({ queue: name, id: row.id }, 'lease lost while the handler was still running');
         })
         .catch((error) => logger.warn({ queue: name, id: row.id, err: (error as Error).message }, 'could not renew lease'));
-    }, Math.max(20, Math.floor(leaseMs / 3)));
+      return pending;
+    };
+    const timer = setInterval(beat, Math.max(20, Math.floor(leaseMs / 3)));
     timer.unref();
+    this.heartbeats.add(beat);
     return {
       stop: async () => {
         clearInterval(timer);
+        this.heartbeats.delete(beat);
         await pending;
       },
     };
+  }
+
+  /**
+   * Renews the lease of every row whose handler is running, now, as each one's timer does every
+   * third of the lease. For tests on an injected clock: move the clock, renew, move it again.
+   */
+  async renewLeases(): Promise<void> {
+    await Promise.all([...this.heartbeats].map((beat) => beat()));
   }
 
   private async fail(lease: Lease, row: Row, error: unknown): Promise<void> {

@@ -86,11 +86,18 @@ export function wecomCallbackRoutes(app: AppContext): Router {
       }
       throw error;
     }
+    // When this process runs workers with a free slot, the event is stored leased to them and
+    // runs here at once (inbox/local-intake.ts); otherwise a claim finds it.
+    const receivedAt = Date.now();
+    const leases = app.localIntake?.reserve(parsed, receivedAt) ?? null;
     try {
-      const result = await asUrgentDatabaseWork(() => storeCallback(app.dataSource, parsed, plaintext));
-      if (result === 'stored') app.kick();
-      ctx.state.log.debug({ kind: parsed.event.kind, result }, 'callback stored');
+      const stored = await asUrgentDatabaseWork(() => storeCallback(app.dataSource, parsed, plaintext, receivedAt, leases));
+      if (stored.result === 'stored' && leases) leases.stored(stored.id);
+      else leases?.cancel();
+      if (stored.result === 'stored' && !leases) app.kick();
+      ctx.state.log.debug({ kind: parsed.event.kind, result: stored.result }, 'callback stored');
     } catch (error) {
+      leases?.cancel();
       // Not durable, so not acknowledged: WeCom will retry.
       ctx.state.log.error({ err: (error as Error).message }, 'could not store callback');
       return reject(ctx, 503, 'storage_unavailable');

@@ -91,16 +91,16 @@ describe.each(dbKinds)('SIGKILL mid-burst (%s)', (kind) => {
     // ran once called WeCom once.
     const repeated = [...o.markTagSuccesses].filter(([, n]) => n > 1).map(([ext]) => ext);
     if (repeated.length) {
-      const jobs = await probe.query<{ payload: string; attempts: number }>(`SELECT payload, attempts FROM job WHERE kind = 'event:channel-tags'`);
-      // A subscriber job carries its event: the customer is in the event's payload.
+      const jobs = await probe.query<{ payload: string; attempts: number }>(`SELECT payload, attempts FROM job WHERE kind = 'event:lead.captured'`);
+      // An event's job carries the event: the customer is in its payload.
       const externalUserIdOf = (payload: string) => (JSON.parse(payload) as { event: { payload: { externalUserId: string } } }).event.payload.externalUserId;
       const attemptsByExt = new Map(jobs.map((j) => [externalUserIdOf(j.payload), Number(j.attempts)]));
       for (const ext of repeated) expect(attemptsByExt.get(ext)).toBeGreaterThanOrEqual(2);
     }
     expect(repeated.length).toBeLessThanOrEqual(16); // at most the general lane's slots in flight at the kill
-    // One welcome timeline entry per lead; one channel-tags job per add.
+    // One welcome timeline entry per lead; one lead.captured job per add.
     expect(await count(probe, `SELECT COUNT(*) AS n FROM timeline_entry WHERE kind = 'welcome.sent'`)).toBe(ADDS);
-    expect(await count(probe, `SELECT COUNT(*) AS n FROM job WHERE kind = 'event:channel-tags'`)).toBe(ADDS);
+    expect(await count(probe, `SELECT COUNT(*) AS n FROM job WHERE kind = 'event:lead.captured'`)).toBe(ADDS);
     console.log(
       `[crash ${kind}] killed after ${killedAtAcks} acks; ${ackedBeforeKill.length} acked before the kill, ${storedBeforeRestart} stored; ` +
         `${unacked.length} re-delivered after restart; mark_tag repeated for ${repeated.length} customers caught mid-call`,

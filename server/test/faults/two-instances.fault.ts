@@ -72,9 +72,12 @@ describeMysql('two instances on one MariaDB share a burst', () => {
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event`)).toBe(ADDS);
     // One welcome per add, on its inbox row.
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM inbox_event WHERE welcome_status IS NOT NULL`)).toBe(ADDS);
-    // One job per add for each lead.captured subscriber that acts on a WeCom add with channel tags.
-    for (const kind of ['event:channel-tags', 'event:notify-added-rep']) {
-      expect(await count(probe!, `SELECT COUNT(*) AS n FROM job WHERE kind = ?`, [kind])).toBe(ADDS);
+    // One lead.captured job per add, naming the subscribers that act on a WeCom add with channel tags.
+    const captured = await probe!.query<{ payload: string; status: string }>(`SELECT payload, status FROM job WHERE kind = 'event:lead.captured'`);
+    expect(captured).toHaveLength(ADDS);
+    for (const job of captured) {
+      expect(job.status).toBe('done');
+      expect((JSON.parse(job.payload) as { subscribers: string[] }).subscribers).toEqual(['channel-tags', 'notify-added-rep']);
     }
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM timeline_entry WHERE kind = 'welcome.sent'`)).toBe(ADDS);
     // Both instances did work (leases carry the instance id).

@@ -7,7 +7,7 @@ export const tagWithChannelTags: Subscriber<'lead.captured'> = {
   name: 'channel-tags',
   priority: PRIORITY.tagging,
   wants: (p) => !!p.channelTags?.length && !!p.userId && !!p.externalUserId,
-  handle: (event, ctx, job) =>
+  handle: (event, ctx, run) =>
     markTags(
       ctx,
       {
@@ -17,6 +17,7 @@ export const tagWithChannelTags: Subscriber<'lead.captured'> = {
         tagNames: event.payload.channelTags!,
         source: `channel:${event.payload.channelId}`,
       },
-      `job:${job.id}:tags`,
+      `${run.key}:tags`,
+      run.records,
     ),
 };

@@ -12,8 +12,8 @@ import { syncLeadTagsFromWecom } from '../sync-tags';
  * then capture the lead — attributed to the channel by `state`, owned by the rep, with the
  * relation and a timeline entry — and sync its WeCom tags, in one transaction. The channel's
  * tags and the rep's notice follow as subscribers of lead.captured. (The welcome was queued at
- * intake.) Re-running this for the same event changes nothing: everything is keyed by the
- * inbox id.
+ * intake, or sent just before by this process, inbox/local-intake.ts.) Re-running this for the
+ * same event changes nothing: everything is keyed by the inbox id.
  */
 export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, meta: EventMeta) {
   let details: ContactDetails | null = null;
@@ -65,8 +65,12 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
         dedupKey: `${key}:added`,
       }),
       activity: channel ? { kind: 'channel', value: String(channel.id), data: { state: channel.state }, dedupKey: `${key}:channel` } : null,
+      // The welcome this process sent just before, when it took the add in itself.
+      alsoOnTimeline: meta.welcomeEntry ? [{ ...meta.welcomeEntry, occurredAt: Date.now() }] : [],
     });
     if (details) await syncLeadTagsFromWecom(manager, lead.id, details.follow_user, created);
+    // Taken in by this process: the inbox row (and its welcome) end in this transaction.
+    await meta.settle?.(manager);
   });
   ctx.kick();
   return 'done' as const;

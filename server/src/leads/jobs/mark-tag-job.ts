@@ -2,8 +2,7 @@ import type { AppContext } from '../../context';
 import type { Job } from '../../jobs/job.entity';
 import { ensureCorpTags, syncCorpTags } from '../../tags/corp-tags';
 import { WecomApiError } from '../../wecom/errors';
-import { LeadTag } from '../lead-tag.entity';
-import { addTimelineEntry } from '../timeline';
+import { LeadRecordBatch } from '../record-batch';
 
 /** WeCom: "invalid tag id" (a tag deleted or re-created under another id). */
 const INVALID_TAG_ID = 40068;
@@ -26,11 +25,12 @@ export interface MarkTagPayload {
 }
 
 /**
- * Applies corp tags to the customer in WeCom, then records them on the lead (timeline entry keyed
- * by `dedupKey`). mark_tag is idempotent in WeCom (adding a tag already there changes nothing), so
- * a retry after a failure or a crash cannot double anything.
+ * Applies corp tags to the customer in WeCom, then records them on the lead (the tags, and a
+ * timeline entry keyed by `dedupKey`): into `records` when the caller writes them together with
+ * others (an event's subscribers), else at once. mark_tag is idempotent in WeCom (adding a tag
+ * already there changes nothing), so a retry after a failure or a crash cannot double anything.
  */
-export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKey: string): Promise<'done' | 'skipped'> {
+export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKey: string, records?: LeadRecordBatch): Promise<'done' | 'skipped'> {
   const ids = await ensureCorpTags(ctx, payload.tagNames);
   const tagIds = [...ids.values()];
   if (tagIds.length === 0) return 'skipped';
@@ -47,25 +47,18 @@ export async function markTags(ctx: AppContext, payload: MarkTagPayload, dedupKe
     await syncCorpTags(ctx);
     throw new StaleTagIdsError(payload.tagNames);
   }
-  const now = Date.now();
-  // No transaction: both writes are idempotent (unique keys), so a crash between them is
-  // repaired by the retry, and a job costs two statements fewer.
-  const manager = ctx.dataSource.manager;
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(LeadTag)
-    .values([...ids].map(([name, tagId]) => ({ leadId: payload.leadId, name, tagId, source: payload.source, createdAt: now })))
-    .orIgnore()
-    .updateEntity(false)
-    .execute();
-  await addTimelineEntry(manager, {
+  const batch = records ?? new LeadRecordBatch();
+  batch.addTags([...ids].map(([name, tagId]) => ({ leadId: payload.leadId, name, tagId, source: payload.source })));
+  batch.addTimeline({
     leadId: payload.leadId,
     kind: 'tags.marked',
     summary: `已打标签：${[...ids.keys()].join('、')}`,
     data: { tags: [...ids.keys()], userId: payload.userId },
     dedupKey,
   });
+  // On its own: no transaction, both writes are idempotent (unique keys), so a crash between
+  // them is repaired by the retry.
+  if (!records) await batch.write(ctx.dataSource.manager);
   return 'done';
 }
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context';
 import type { Job } from '../../jobs/job.entity';
 import { addTimelineEntry } from '../timeline';
+import type { LeadRecordBatch } from '../record-batch';
 import { maskPhoneNumbersInText } from '../../privacy/phone-numbers';
 
 export interface NotifyPayload {
@@ -12,10 +13,10 @@ export interface NotifyPayload {
 
 /**
  * An app message (message/send) to one rep, then the `owner.notified` timeline entry keyed by
- * `dedupKey`. WeCom's duplicate check drops an identical message within the interval, so a retry
+ * `dedupKey` (into `records` when the caller writes it together with others). WeCom's duplicate check drops an identical message within the interval, so a retry
  * after a lost reply does not notify twice.
  */
-export async function sendRepNotice(ctx: AppContext, notice: NotifyPayload, dedupKey: string): Promise<void> {
+export async function sendRepNotice(ctx: AppContext, notice: NotifyPayload, dedupKey: string, records?: LeadRecordBatch): Promise<void> {
   await ctx.wecom.agent.post('message/send', {
     touser: notice.userId,
     msgtype: 'text',
@@ -25,13 +26,9 @@ export async function sendRepNotice(ctx: AppContext, notice: NotifyPayload, dedu
     enable_duplicate_check: 1,
     duplicate_check_interval: 1800,
   }, { retryOnNetworkError: true });
-  await addTimelineEntry(ctx.dataSource.manager, {
-    leadId: notice.leadId,
-    kind: 'owner.notified',
-    summary: notice.timelineSummary,
-    data: { userId: notice.userId },
-    dedupKey,
-  });
+  const entry = { leadId: notice.leadId, kind: 'owner.notified', summary: notice.timelineSummary, data: { userId: notice.userId }, dedupKey };
+  if (records) records.addTimeline(entry);
+  else await addTimelineEntry(ctx.dataSource.manager, entry);
 }
 
 /** Job `notify_rep`: one notice, queued by whoever has something to tell a rep. */

@@ -7,7 +7,7 @@ export const notifyRepOfNewCustomer: Subscriber<'lead.captured'> = {
   name: 'notify-added-rep',
   priority: PRIORITY.notice,
   wants: (p) => p.source === 'wecom' && !!p.userId,
-  async handle(event, ctx, job) {
+  async handle(event, ctx, run) {
     const { leadId, leadName, userId, channelName } = event.payload;
     await sendRepNotice(
       ctx,
@@ -17,7 +17,8 @@ export const notifyRepOfNewCustomer: Subscriber<'lead.captured'> = {
         content: `【新客户】${leadName || '客户'} 通过${channelName ? `渠道「${channelName}」` : '自然流量'}添加了你，请及时跟进。线索编号 #${leadId}`,
         timelineSummary: `已通知成员 ${userId} 跟进`,
       },
-      `job:${job.id}:notified`,
+      `${run.key}:notified`,
+      run.records,
     );
     return 'done';
   },

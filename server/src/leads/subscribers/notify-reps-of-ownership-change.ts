@@ -62,14 +62,14 @@ export const notifyRepsOfOwnershipChange: Subscriber<'lead.owner_changed'> = {
   name: 'notify-owner-change',
   priority: PRIORITY.notice,
   wants: (p) => noticesFor(p).length > 0,
-  async handle(event, ctx, job) {
+  async handle(event, ctx, run) {
     const notices = noticesFor(event.payload).map((n) => ({ leadId: event.payload.leadId, ...n }));
     if (notices.length === 1) {
-      await sendRepNotice(ctx, notices[0], `job:${job.id}:notified`);
+      await sendRepNotice(ctx, notices[0], `${run.key}:notified`, run.records);
       return 'done';
     }
     await ctx.dataSource.transaction(async (manager) => {
-      for (const notice of notices) await queueRepNotice(manager, { ...notice, dedupKey: `job:${job.id}:notify:${notice.userId}` });
+      for (const notice of notices) await queueRepNotice(manager, { ...notice, dedupKey: `${run.key}:notify:${notice.userId}` });
     });
     ctx.kick();
     return 'done';

@@ -7,7 +7,7 @@ export const assignCapturedLead: Subscriber<'lead.captured'> = {
   name: 'assign-captured',
   priority: PRIORITY.notice,
   wants: (p) => p.created && !p.ownerUserId,
-  handle: (event, ctx, job) => assignLead(ctx, { leadId: event.payload.leadId, key: `job:${job.id}` }),
+  handle: (event, ctx, run) => assignLead(ctx, { leadId: event.payload.leadId, key: run.key }),
 };
 
 /** lead.owner_changed by a rep's return: assignment again, leaving out the rep who gave it back. */
@@ -15,6 +15,6 @@ export const reassignReturnedLead: Subscriber<'lead.owner_changed'> = {
   name: 'assign-returned',
   priority: PRIORITY.notice,
   wants: (p) => p.kind === 'returned',
-  handle: (event, ctx, job) =>
-    assignLead(ctx, { leadId: event.payload.leadId, excludeUserIds: event.payload.fromUserId ? [event.payload.fromUserId] : [], key: `job:${job.id}` }),
+  handle: (event, ctx, run) =>
+    assignLead(ctx, { leadId: event.payload.leadId, excludeUserIds: event.payload.fromUserId ? [event.payload.fromUserId] : [], key: run.key }),
 };
