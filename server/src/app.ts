@@ -8,7 +8,7 @@ import { oneSpellingOnly } from './http/router';
 import { healthRoutes } from './routes/health';
 import { wecomCallbackRoutes } from './routes/wecom-callback';
 import { adminRoutes } from './routes/admin';
-import { repRoutes } from './routes/rep';
+import { mpRoutes } from './routes/mp';
 import { publicFormRoutes } from './routes/public-forms';
 
 /**
@@ -45,5 +45,5 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
 /** Every router the app serves, in order: also what the route-table tests walk. */
 export function createRouters(ctx: AppContext, options: { healthOnly?: boolean } = {}): Router[] {
   if (options.healthOnly) return [healthRoutes(ctx)];
-  return [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), repRoutes(ctx), publicFormRoutes(ctx)];
+  return [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), mpRoutes(ctx), publicFormRoutes(ctx)];
 }

@@ -15,6 +15,7 @@ import { pruneLeasesTask } from '../src/scheduler/prune-leases-task';
 import { SchedulerLease } from '../src/scheduler/scheduler-lease.entity';
 import type { ScheduledTask } from '../src/scheduler/scheduled-task';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 
 const HOUR = 3600_000;
 const REPS = [
@@ -89,17 +90,12 @@ describe('assignment and the public pool', () => {
 
   async function login(userId: string): Promise<string> {
     if (tokens[userId]) return tokens[userId];
-    const r = await fetch(`${h.url}/api/rep/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: h.sim.state.issueLoginCode(userId) }),
-    });
-    tokens[userId] = ((await r.json()) as { token: string }).token;
+    tokens[userId] = await signInRep(h, userId);
     return tokens[userId];
   }
   async function rep(userId: string, method: string, path: string, body?: unknown) {
     const token = await login(userId);
-    const response = await fetch(`${h.url}/api/rep${path}`, {
+    const response = await fetch(`${h.url}/api/mp${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -472,22 +468,22 @@ describe('assignment and the public pool', () => {
   describe('claiming from the pool', () => {
     it('lists the pool with masked phones and keyset pages', async () => {
       await poolLeads(3);
-      const first = await rep('e1', 'GET', '/pool?limit=2');
+      const first = await rep('e1', 'GET', '/leads?scope=pool&limit=2');
       expect(first.status).toBe(200);
       expect(first.body.items).toHaveLength(2);
       expect(first.body.items[0].phone).toMatch(/^138\*+\d{4}$/);
       expect(first.body.items.every((i: any) => i.inPool && i.ownerUserId === null)).toBe(true);
-      const second = await rep('e1', 'GET', `/pool?limit=2&cursor=${first.body.nextCursor}`);
+      const second = await rep('e1', 'GET', `/leads?scope=pool&limit=2&cursor=${first.body.nextCursor}`);
       const ids = [...first.body.items, ...second.body.items].map((i: any) => i.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(first.body.items[0].poolSince >= first.body.items[1].poolSince).toBe(true);
-      expect((await rep('e1', 'GET', '/pool?cursor=bogus')).status).toBe(400);
+      expect((await rep('e1', 'GET', '/leads?scope=pool&cursor=bogus')).status).toBe(400);
     });
 
     it('two reps claiming the same lead at once: exactly one 200, the other 409 already_claimed', async () => {
       const leads = await poolLeads(5);
       for (const lead of leads) {
-        const [x, y] = await Promise.all([rep('e1', 'POST', `/pool/${lead.id}/claim`), rep('e2', 'POST', `/pool/${lead.id}/claim`)]);
+        const [x, y] = await Promise.all([rep('e1', 'POST', `/leads/${lead.id}/claim`), rep('e2', 'POST', `/leads/${lead.id}/claim`)]);
         const statuses = [x.status, y.status].sort();
         expect(statuses).toEqual([200, 409]);
         const winner = x.status === 200 ? x : y;
@@ -502,25 +498,25 @@ describe('assignment and the public pool', () => {
       }
       // A repeated claim by the winner is answered the same; someone else's lead is 409; unknown is 404.
       const lead = await leadById(leads[0].id);
-      expect((await rep(lead.ownerUserId!, 'POST', `/pool/${lead.id}/claim`)).status).toBe(200);
-      expect((await rep('g1', 'POST', `/pool/${lead.id}/claim`)).status).toBe(409);
-      expect((await rep('g1', 'POST', '/pool/99999999/claim')).status).toBe(404);
+      expect((await rep(lead.ownerUserId!, 'POST', `/leads/${lead.id}/claim`)).status).toBe(200);
+      expect((await rep('g1', 'POST', `/leads/${lead.id}/claim`)).status).toBe(409);
+      expect((await rep('g1', 'POST', '/leads/99999999/claim')).status).toBe(404);
     });
 
     it('the daily claim limit: global, and a team override', async () => {
       await h.admin('PUT', '/api/admin/pool/settings', { dailyClaimLimit: 2 });
       const leads = await poolLeads(4);
-      expect((await rep('f1', 'POST', `/pool/${leads[0].id}/claim`)).status).toBe(200);
-      expect((await rep('f1', 'POST', `/pool/${leads[1].id}/claim`)).status).toBe(200);
-      const third = await rep('f1', 'POST', `/pool/${leads[2].id}/claim`);
+      expect((await rep('f1', 'POST', `/leads/${leads[0].id}/claim`)).status).toBe(200);
+      expect((await rep('f1', 'POST', `/leads/${leads[1].id}/claim`)).status).toBe(200);
+      const third = await rep('f1', 'POST', `/leads/${leads[2].id}/claim`);
       expect(third.status).toBe(429);
       expect(third.body).toMatchObject({ error: 'daily_claim_limit_reached', limit: 2, claimedToday: 2 });
       expect(third.body.message).toContain('今日认领已达上限');
       expect((await leadById(leads[2].id)).inPool).toBe(true);
 
       await team('限领组', ['f2'], { dailyClaimLimit: 1 });
-      expect((await rep('f2', 'POST', `/pool/${leads[2].id}/claim`)).status).toBe(200);
-      expect((await rep('f2', 'POST', `/pool/${leads[3].id}/claim`)).body.error).toBe('daily_claim_limit_reached');
+      expect((await rep('f2', 'POST', `/leads/${leads[2].id}/claim`)).status).toBe(200);
+      expect((await rep('f2', 'POST', `/leads/${leads[3].id}/claim`)).body.error).toBe('daily_claim_limit_reached');
       await h.admin('PUT', '/api/admin/pool/settings', { dailyClaimLimit: 20 });
     });
 
@@ -529,8 +525,8 @@ describe('assignment and the public pool', () => {
       await seedLead({ ownerUserId: 'g1', assignedAt: Date.now() });
       await seedLead({ ownerUserId: 'g1', assignedAt: Date.now(), stage: 'lost' }); // closed: not held
       const [a, b] = await poolLeads(2);
-      expect((await rep('g1', 'POST', `/pool/${a.id}/claim`)).status).toBe(200);
-      const r = await rep('g1', 'POST', `/pool/${b.id}/claim`);
+      expect((await rep('g1', 'POST', `/leads/${a.id}/claim`)).status).toBe(200);
+      const r = await rep('g1', 'POST', `/leads/${b.id}/claim`);
       expect(r.status).toBe(409);
       expect(r.body).toMatchObject({ error: 'held_limit_reached', limit: 2, held: 2 });
       expect(r.body.message).toContain('在跟进线索已达上限');
@@ -543,14 +539,14 @@ describe('assignment and the public pool', () => {
       await seedLead({ ownerUserId: 'k1', assignedAt: Date.now() });
       const leads = await poolLeads(6);
       await Promise.all([login('k1'), login('k2')]);
-      const held = await Promise.all(leads.map((l) => rep('k1', 'POST', `/pool/${l.id}/claim`)));
+      const held = await Promise.all(leads.map((l) => rep('k1', 'POST', `/leads/${l.id}/claim`)));
       expect(held.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
       expect(held.filter((r) => r.status === 409).every((r) => r.body.error === 'held_limit_reached')).toBe(true);
       expect(await ds().getRepository(Lead).countBy({ ownerUserId: 'k1' })).toBe(2);
 
       await h.admin('PUT', '/api/admin/pool/settings', { maxHeldLeads: 100, dailyClaimLimit: 2 });
       const more = await poolLeads(6);
-      const daily = await Promise.all(more.map((l) => rep('k2', 'POST', `/pool/${l.id}/claim`)));
+      const daily = await Promise.all(more.map((l) => rep('k2', 'POST', `/leads/${l.id}/claim`)));
       expect(daily.map((r) => r.status).sort()).toEqual([200, 200, 429, 429, 429, 429]);
       expect(await ds().getRepository(Lead).countBy({ ownerUserId: 'k2' })).toBe(2);
       await h.admin('PUT', '/api/admin/pool/settings', { dailyClaimLimit: 20 });

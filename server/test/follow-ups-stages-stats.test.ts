@@ -9,6 +9,7 @@ import { addTimelineEntry } from '../src/leads/timeline';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { scheduledTasks } from '../src/scheduler/tasks';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 
 /** Follow-ups, reminders, stage rules and the funnel / channel / rep / duration stats, over HTTP. */
 describe('follow-ups, stages, reminders and stats', () => {
@@ -18,18 +19,13 @@ describe('follow-ups, stages, reminders and stats', () => {
   beforeAll(async () => {
     h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }, { userid: 'wangwu' }] } });
     for (const userId of ['zhangsan', 'lisi']) {
-      const r = await fetch(`${h.url}/api/rep/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: h.sim.state.issueLoginCode(userId) }),
-      });
-      tokens[userId] = ((await r.json()) as { token: string }).token;
+      tokens[userId] = await signInRep(h, userId);
     }
   });
   afterAll(async () => h.close());
 
   const rep = async (userId: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${h.url}/api/rep${path}`, {
+    const response = await fetch(`${h.url}/api/mp${path}`, {
       method,
       headers: { authorization: `Bearer ${tokens[userId]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -82,7 +78,7 @@ describe('follow-ups, stages, reminders and stats', () => {
       expect(detail.body).toMatchObject({ id: mine[0].id, phone: '138****5678', timeline: [] });
       expect((await rep('zhangsan', 'GET', `/leads/${theirs.id}`)).status).toBe(404);
       expect((await rep('zhangsan', 'GET', '/leads/999999')).status).toBe(404);
-      expect((await fetch(`${h.url}/api/rep/leads`)).status).toBe(401);
+      expect((await fetch(`${h.url}/api/mp/leads`)).status).toBe(401);
     });
   });
 

@@ -1,5 +1,6 @@
 import { Lead } from '../src/leads/lead.entity';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 import { rawRequest, routeTable } from './support/route-table';
 
 /**
@@ -72,12 +73,7 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
     await h.driver.customerAddsRep({ userId: 'zhangsan', state: channel.body.state, customer: { name: '客户甲' } as never });
     await queuesSettled(h);
     leadId = (await h.runtime.ctx.dataSource.getRepository(Lead).findOneByOrFail({ ownerUserId: 'zhangsan' })).id;
-    const login = await fetch(`${h.url}/api/rep/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
-    });
-    repToken = ((await login.json()) as { token: string }).token;
+    repToken = await signInRep(h, 'zhangsan');
   });
   afterAll(async () => h.close());
 
@@ -85,7 +81,7 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
     const deep = await rawRequest(h.url, 'POST', `/api/admin/leads/${leadId}/events`, { authorization: `Bearer ${h.config.adminToken}` }, `{"kind":"page_view","data":${deepJson(20_000)}}`);
     expect(deep.status).toBe(400);
     for (const nextStepAt of [8.64e15 + 1, 1e20, '+275760-09-13T00:00:00.000Z', '9999-12-31T23:59:59Z']) {
-      const r = await fetch(`${h.url}/api/rep/leads/${leadId}/follow-ups`, {
+      const r = await fetch(`${h.url}/api/mp/leads/${leadId}/follow-ups`, {
         method: 'POST',
         headers: { authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ kind: 'call', content: '回访', nextStepAt }),
@@ -106,7 +102,7 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
     for (const route of routes) {
       // A fuzzed return or reassign may have moved the lead: give it back to the rep each time.
       await h.runtime.ctx.dataSource.getRepository(Lead).update({ id: leadId }, { ownerUserId: 'zhangsan', inPool: false, stage: 'new' });
-      const auth: Record<string, string> = route.pattern.startsWith('/api/rep/')
+      const auth: Record<string, string> = route.pattern.startsWith('/api/mp/')
         ? { authorization: `Bearer ${repToken}` }
         : route.pattern.startsWith('/api/admin/')
           ? { authorization: `Bearer ${h.config.adminToken}` }

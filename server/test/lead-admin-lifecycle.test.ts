@@ -12,6 +12,7 @@ import { LeadTag } from '../src/leads/lead-tag.entity';
 import { releaseOverdueLeads } from '../src/leads/pool/release';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 
 const HOUR = 3600_000;
 const MEMBERS = ['zhangsan', 'lisi', 'wangwu'];
@@ -66,14 +67,9 @@ describe('lead admin API and lifecycle rules', () => {
 
   async function rep(userId: string, method: string, urlPath: string, body?: unknown) {
     if (!tokens[userId]) {
-      const r = await fetch(`${h.url}/api/rep/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: h.sim.state.issueLoginCode(userId) }),
-      });
-      tokens[userId] = ((await r.json()) as { token: string }).token;
+      tokens[userId] = await signInRep(h, userId);
     }
-    const response = await fetch(`${h.url}/api/rep${urlPath}`, {
+    const response = await fetch(`${h.url}/api/mp${urlPath}`, {
       method,
       headers: { authorization: `Bearer ${tokens[userId]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -263,7 +259,7 @@ describe('lead admin API and lifecycle rules', () => {
       await queuesSettled(h);
       expect(await leadById(lead.id)).toMatchObject({ ownerUserId: null, inPool: true });
 
-      const again = await rep('zhangsan', 'POST', `/pool/${lead.id}/claim`);
+      const again = await rep('zhangsan', 'POST', `/leads/${lead.id}/claim`);
       expect(again.status).toBe(409);
       expect(again.body.error).toBe('reclaim_cooldown');
       expect(again.body.message).toContain('后才能重新认领');
@@ -271,7 +267,7 @@ describe('lead admin API and lifecycle rules', () => {
       expect(Date.parse(again.body.availableAt)).toBeGreaterThan(Date.now() + 167 * HOUR);
       expect(await leadById(lead.id)).toMatchObject({ ownerUserId: null, inPool: true });
 
-      const other = await rep('lisi', 'POST', `/pool/${lead.id}/claim`);
+      const other = await rep('lisi', 'POST', `/leads/${lead.id}/claim`);
       expect(other.status).toBe(200);
       expect(other.body.ownerUserId).toBe('lisi');
     });
@@ -280,11 +276,11 @@ describe('lead admin API and lifecycle rules', () => {
       const lead = await seedLead({ ownerUserId: 'wangwu', assignedAt: Date.now() - 25 * HOUR });
       const { released } = await releaseOverdueLeads(h.runtime.ctx);
       expect(released).toContain(lead.id);
-      expect((await rep('wangwu', 'POST', `/pool/${lead.id}/claim`)).status).toBe(409);
+      expect((await rep('wangwu', 'POST', `/leads/${lead.id}/claim`)).status).toBe(409);
 
       // The release a week and an hour ago: the wait is over.
       await ds().getRepository(LeadAssignment).update({ leadId: lead.id, kind: 'released' }, { createdAt: Date.now() - 169 * HOUR });
-      const later = await rep('wangwu', 'POST', `/pool/${lead.id}/claim`);
+      const later = await rep('wangwu', 'POST', `/leads/${lead.id}/claim`);
       expect(later.status).toBe(200);
       expect(later.body.ownerUserId).toBe('wangwu');
     });
@@ -295,7 +291,7 @@ describe('lead admin API and lifecycle rules', () => {
       await queuesSettled(h);
       expect((await h.admin('PUT', '/api/admin/pool/settings', { reclaimCooldownHours: 0 })).body.reclaimCooldownHours).toBe(0);
       try {
-        expect((await rep('zhangsan', 'POST', `/pool/${lead.id}/claim`)).status).toBe(200);
+        expect((await rep('zhangsan', 'POST', `/leads/${lead.id}/claim`)).status).toBe(200);
       } finally {
         await h.admin('PUT', '/api/admin/pool/settings', { reclaimCooldownHours: 168 });
       }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { importLeads } from '../src/capture/import/import-leads';
 import { Lead } from '../src/leads/lead.entity';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 import { rawRequest, routeTable } from './support/route-table';
 
 /**
@@ -85,13 +86,8 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
     ok(await h.admin('POST', `/api/admin/leads/${wecomLead.id}/events`, { kind: 'page_view', value: `电话${plant()}`, data: { note: plant('spaced') } }), 'event');
 
     // The rep logs a follow-up with numbers in its text.
-    const login = await fetch(`${h.url}/api/rep/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
-    });
-    repToken = ((await login.json()) as { token: string }).token;
-    const followUp = await fetch(`${h.url}/api/rep/leads/${wecomLead.id}/follow-ups`, {
+    repToken = await signInRep(h, 'zhangsan');
+    const followUp = await fetch(`${h.url}/api/mp/leads/${wecomLead.id}/follow-ups`, {
       method: 'POST',
       headers: { authorization: `Bearer ${repToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -122,7 +118,7 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
     const to = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     for (const route of routeTable(h.runtime.ctx).filter((r) => r.method === 'GET')) {
-      const token = route.pattern.startsWith('/api/rep/') ? repToken : h.config.adminToken;
+      const token = route.pattern.startsWith('/api/mp/') ? repToken : h.config.adminToken;
       const paths = route.pattern.includes(':') ? [...ids].map((id) => route.pattern.replace(/:[A-Za-z]+/g, String(id))) : [route.pattern];
       for (const p of paths) {
         for (const query of ['', `?from=${from}&to=${to}`, '?limit=200']) {

@@ -1,5 +1,6 @@
 import { Lead } from '../src/leads/lead.entity';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { signInRep } from './support/factories';
 
 /** PIPL: phone numbers are masked everywhere; a full number is shown only to a permitted caller, and logged. */
 describe('phone masking and logged reveals', () => {
@@ -20,12 +21,7 @@ describe('phone masking and logged reveals', () => {
     leadId = lead.id;
     await h.runtime.ctx.dataSource.getRepository(Lead).update({ id: leadId }, { ownerUserId: 'zhangsan', inPool: false });
     for (const user of ['zhangsan', 'lisi']) {
-      const login = await fetch(`${h.url}/api/rep/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: h.sim.state.issueLoginCode(user) }),
-      });
-      tokens[user] = ((await login.json()) as { token: string }).token;
+      tokens[user] = await signInRep(h, user);
     }
   });
   afterAll(async () => h.close());
@@ -43,13 +39,13 @@ describe('phone masking and logged reveals', () => {
     expect(item.phone).toBe('138****5678');
     const detail = await h.admin('GET', `/api/admin/leads/${leadId}`);
     expect(JSON.stringify(detail.body)).not.toContain('13812345678');
-    const mine = await (await rep('zhangsan', 'GET', `/api/rep/leads/${leadId}`)).json();
+    const mine = await (await rep('zhangsan', 'GET', `/api/mp/leads/${leadId}`)).json();
     expect(JSON.stringify(mine)).not.toContain('13812345678');
   });
 
   it('the owner can reveal it with a purpose; the reveal is on the timeline', async () => {
-    expect((await rep('zhangsan', 'POST', `/api/rep/leads/${leadId}/phone/reveal`, {})).status).toBe(400);
-    const r = await rep('zhangsan', 'POST', `/api/rep/leads/${leadId}/phone/reveal`, { purpose: '电话回访' });
+    expect((await rep('zhangsan', 'POST', `/api/mp/leads/${leadId}/phone/reveal`, {})).status).toBe(400);
+    const r = await rep('zhangsan', 'POST', `/api/mp/leads/${leadId}/phone/reveal`, { purpose: '电话回访' });
     expect(r.status).toBe(200);
     expect(await r.json()).toMatchObject({ leadId, phone: '13812345678', name: '隐私客户' });
     const detail = await h.admin('GET', `/api/admin/leads/${leadId}`);
@@ -60,7 +56,7 @@ describe('phone masking and logged reveals', () => {
   });
 
   it("another rep cannot reveal (404, nothing logged); an admin reveal is logged too", async () => {
-    expect((await rep('lisi', 'POST', `/api/rep/leads/${leadId}/phone/reveal`, { purpose: '好奇' })).status).toBe(404);
+    expect((await rep('lisi', 'POST', `/api/mp/leads/${leadId}/phone/reveal`, { purpose: '好奇' })).status).toBe(404);
     const admin = await h.admin('POST', `/api/admin/leads/${leadId}/phone/reveal`, { purpose: '客户投诉核实' });
     expect(admin.status).toBe(200);
     const detail = await h.admin('GET', `/api/admin/leads/${leadId}`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Harness, startHarness } from './support/harness';
 import { rawRequest, routeTable, spellingsOf } from './support/route-table';
+import { signInRep } from './support/factories';
 
 /** The only routes anyone may call without credentials. Every other route must answer 401. */
 const PUBLIC_ROUTES = new Set([
@@ -8,12 +9,12 @@ const PUBLIC_ROUTES = new Set([
   'GET /readyz',
   'GET /wecom/callback',
   'POST /wecom/callback',
-  'POST /api/rep/login',
+  'POST /api/mp/login',
   'OPTIONS /api/public/forms/:formKey/submissions',
   'POST /api/public/forms/:formKey/submissions',
 ]);
 
-/** Every admin and rep route refuses a caller without the right bearer token. */
+/** Every admin and mini-program route refuses a caller without the right bearer token. */
 describe('authentication on every non-public route', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -62,26 +63,20 @@ describe('authentication on every non-public route', () => {
       ['DELETE', '/API/ADMIN/teams/1'],
       ['POST', '/API/ADMIN/jobs/18/replay'],
       ['PATCH', '/API/ADMIN/channels/6'],
-      ['GET', '/Api/Rep/pool'],
-      ['GET', '/API/REP/leads'],
+      ['GET', '/Api/Mp/leads'],
+      ['GET', '/API/MP/leads'],
     ]) {
       const { status } = await rawRequest(h.url, method, path, {}, method === 'GET' || method === 'DELETE' ? undefined : '{}');
       expect({ method, path, status }).toEqual({ method, path, status: 401 });
     }
   });
 
-  it('admin routes: 401 without a token, with a wrong token, and with a rep token', async () => {
+  it('admin routes: 401 without a token, with a wrong token, and with a member token', async () => {
     const routes = protectedRoutes().filter((r) => r.path.startsWith('/api/admin/'));
     expect(routes.length).toBeGreaterThan(25);
-    h.sim.state.addMember('zhangsan');
-    const login = await fetch(`${h.url}/api/rep/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
-    });
-    const { token: repToken } = (await login.json()) as { token: string };
+    const memberToken = await signInRep(h, 'zhangsan');
     for (const { method, path } of routes) {
-      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Bearer ${repToken}`]) {
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Bearer ${memberToken}`]) {
         const r = await fetch(`${h.url}${path}`, {
           method,
           headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
@@ -92,9 +87,9 @@ describe('authentication on every non-public route', () => {
     }
   });
 
-  it('rep routes: 401 without a session (login excepted) and with the admin token', async () => {
-    const routes = protectedRoutes().filter((r) => r.path.startsWith('/api/rep/'));
-    expect(routes.length).toBeGreaterThan(5);
+  it('mini-program routes: 401 without a session (login excepted) and with the admin token', async () => {
+    const routes = protectedRoutes().filter((r) => r.path.startsWith('/api/mp/'));
+    expect(routes.length).toBeGreaterThan(8);
     for (const { method, path } of routes) {
       for (const authorization of [undefined, 'Bearer not-a-session-token-000000', `Bearer ${h.config.adminToken}`]) {
         const r = await fetch(`${h.url}${path}`, {
@@ -107,8 +102,29 @@ describe('authentication on every non-public route', () => {
     }
   });
 
-  it('the sign-in path is public only as spelled: its lenient readings are the rep surface', async () => {
-    for (const path of ['/api/rep/leads/..%2Flogin', '/api/admin/leads/..%2F..%2Frep%2Flogin', '/API/REP/LOGIN', '/api/rep/./login']) {
+  it('every /api/mp route, under every other spelling, answers 401 without credentials (sign-in included)', async () => {
+    const routes = routeTable(h.runtime.ctx).filter((r) => r.pattern.startsWith('/api/mp/'));
+    expect(routes.map((r) => `${r.method} ${r.pattern}`)).toEqual(expect.arrayContaining(['POST /api/mp/login', 'GET /api/mp/me', 'GET /api/mp/leads']));
+    const failures: string[] = [];
+    for (const route of routes) {
+      const body = ['GET', 'DELETE', 'OPTIONS'].includes(route.method) ? undefined : '{}';
+      for (const spelling of spellingsOf(route.path)) {
+        const { status } = await rawRequest(h.url, route.method, spelling, {}, body);
+        if (status !== 401) failures.push(`${route.method} ${spelling} -> ${status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('/api/rep is gone: its old paths are served by nothing', async () => {
+    for (const [method, path] of [['POST', '/api/rep/login'], ['GET', '/api/rep/leads'], ['GET', '/api/rep/pool'], ['GET', '/api/rep/me']]) {
+      const { status } = await rawRequest(h.url, method, path, {}, method === 'GET' ? undefined : '{}');
+      expect({ method, path, status }).toEqual({ method, path, status: 404 });
+    }
+  });
+
+  it('the sign-in path is public only as spelled: its lenient readings are the mini-program surface', async () => {
+    for (const path of ['/api/mp/leads/..%2Flogin', '/api/admin/leads/..%2F..%2Fmp%2Flogin', '/API/MP/LOGIN', '/api/mp/./login']) {
       const { status } = await rawRequest(h.url, 'POST', path, {}, '{}');
       expect({ path, status }).toEqual({ path, status: 401 });
     }
@@ -121,14 +137,14 @@ describe('authentication on every non-public route', () => {
     }
   });
 
-  it('rep sign-in is throttled per client address (each attempt costs a WeCom call)', async () => {
+  it('member sign-in is throttled per client address (each attempt costs a WeCom call)', async () => {
     const attempt = () =>
-      fetch(`${h.url}/api/rep/login`, {
+      fetch(`${h.url}/api/mp/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.200' },
         body: JSON.stringify({ code: 'not-a-real-code' }),
       });
-    const { LOGIN_LIMITS } = await import('../src/routes/rep');
+    const { LOGIN_LIMITS } = await import('../src/routes/mp');
     const perMinute = LOGIN_LIMITS.perIpAndForm.points;
     const statuses: number[] = [];
     for (let i = 0; i < perMinute; i++) statuses.push((await attempt()).status);
@@ -137,7 +153,7 @@ describe('authentication on every non-public route', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another address is not affected.
-    const other = await fetch(`${h.url}/api/rep/login`, {
+    const other = await fetch(`${h.url}/api/mp/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.201' },
       body: JSON.stringify({ code: 'not-a-real-code' }),
@@ -145,9 +161,9 @@ describe('authentication on every non-public route', () => {
     expect(other.status).toBe(401);
   });
 
-  it('rep login: a bad, reused or foreign code is refused', async () => {
+  it('member login: a bad, reused or foreign code is refused', async () => {
     const post = (code: string) =>
-      fetch(`${h.url}/api/rep/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      fetch(`${h.url}/api/mp/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
     expect((await post('not-a-code')).status).toBe(401);
     const code = h.sim.state.issueLoginCode('zhangsan');
     expect((await post(code)).status).toBe(200);
@@ -160,7 +176,7 @@ describe('authentication on every non-public route', () => {
     const { pruneRepSessionsTask } = await import('../src/auth/session-prune-task');
     const { runTaskOnce } = await import('../src/scheduler/run-task-once');
     const login = async () => {
-      const r = await fetch(`${h.url}/api/rep/login`, {
+      const r = await fetch(`${h.url}/api/mp/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
@@ -171,7 +187,7 @@ describe('authentication on every non-public route', () => {
     const sessions = h.runtime.ctx.dataSource.getRepository(RepSession);
     const staleHash = createHash('sha256').update(stale).digest('hex');
     await sessions.update({ tokenHash: staleHash }, { expiresAt: Date.now() - 1000 });
-    const me = (token: string) => fetch(`${h.url}/api/rep/leads`, { headers: { authorization: `Bearer ${token}` } });
+    const me = (token: string) => fetch(`${h.url}/api/mp/leads`, { headers: { authorization: `Bearer ${token}` } });
     expect((await me(stale)).status).toBe(401);
     expect((await me(fresh)).status).toBe(200);
 

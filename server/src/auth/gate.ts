@@ -2,11 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
 import { HttpError } from '../http/errors';
+import type { MemberActor } from '../members/member-actor';
+import { loadMemberActor } from '../members/load-actor';
 import { findRepSession } from './rep-sessions';
 import { surfaceOf } from './surfaces';
 
 /** Who is calling, once the gate has let a request through. */
-export type Actor = { kind: 'admin' } | { kind: 'rep'; userId: string };
+export type Actor = { kind: 'admin' } | MemberActor;
+
+const REALMS: Record<Actor['kind'], string> = { admin: 'xiansuo-admin', member: 'xiansuo-mp' };
 
 function sameSecret(a: string, b: string): boolean {
   // Hash first so the comparison is constant-time whatever the lengths.
@@ -27,7 +31,7 @@ function unauthorized(ctx: Context, realm: string, message: string): never {
 
 /**
  * Runs before any router: every request whose path could, under any spelling, reach the admin
- * or rep surface must carry that surface's credential. Sets ctx.state.actor on success.
+ * or mini-program surface must carry that surface's credential. Sets ctx.state.actor on success.
  */
 export function authGate(app: AppContext) {
   return async (ctx: Context, next: Next) => {
@@ -35,14 +39,14 @@ export function authGate(app: AppContext) {
     if (surface === 'admin') {
       const token = bearerToken(ctx);
       if (!app.config.adminToken || !token || !sameSecret(token, app.config.adminToken)) {
-        unauthorized(ctx, 'xiansuo-admin', 'a valid admin bearer token is required');
+        unauthorized(ctx, REALMS.admin, 'a valid admin bearer token is required');
       }
       ctx.state.actor = { kind: 'admin' } satisfies Actor;
-    } else if (surface === 'rep') {
+    } else if (surface === 'mp') {
       const token = bearerToken(ctx);
       const session = token ? await findRepSession(app, token) : null;
-      if (!session) unauthorized(ctx, 'xiansuo-rep', 'sign in through the mini-program first');
-      ctx.state.actor = { kind: 'rep', userId: session.userId } satisfies Actor;
+      if (!session) unauthorized(ctx, REALMS.member, 'sign in through the mini-program first');
+      ctx.state.actor = (await loadMemberActor(app.dataSource.manager, session.userId)) satisfies Actor;
     }
     await next();
   };
@@ -55,7 +59,7 @@ export function authGate(app: AppContext) {
 export function requireActor(kind: Actor['kind']) {
   return async (ctx: Context, next: Next) => {
     if ((ctx.state.actor as Actor | undefined)?.kind !== kind) {
-      unauthorized(ctx, kind === 'admin' ? 'xiansuo-admin' : 'xiansuo-rep', 'credentials for this surface are required');
+      unauthorized(ctx, REALMS[kind], 'credentials for this surface are required');
     }
     await next();
   };

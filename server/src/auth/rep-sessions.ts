@@ -40,8 +40,3 @@ export async function findRepSession(app: AppContext, token: string): Promise<Re
   const session = await app.dataSource.getRepository(RepSession).findOneBy({ tokenHash: hashToken(token) });
   return session && session.expiresAt >= Date.now() ? session : null;
 }
-
-export interface RepActor {
-  kind: 'rep';
-  userId: string;
-}

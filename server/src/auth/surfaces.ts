@@ -8,19 +8,20 @@
  * router serves still gets a 401 here, which is harmless; a spelling that some router serves
  * can never skip the check.
  */
-export type Surface = 'admin' | 'rep' | 'public';
+export type Surface = 'admin' | 'mp' | 'public';
 
 /** Surfaces by path prefix, checked in order; the first that covers the path wins. */
 const SURFACES: Array<{ prefix: string; surface: Surface }> = [
-  { prefix: '/api/rep', surface: 'rep' },
+  { prefix: '/api/mp', surface: 'mp' },
   { prefix: '/api/admin', surface: 'admin' },
 ];
 
 /**
- * Signing in is how a rep gets a credential, so it cannot require one: that one path, spelled
- * exactly. Its lenient readings ("/api/rep/leads/..%2Flogin") are the rep surface like any other.
+ * Signing in (and refreshing a session) is how a member gets a credential, so neither can require
+ * one: those paths, spelled exactly. Their lenient readings ("/api/mp/leads/..%2Flogin") are the
+ * mini-program surface like any other.
  */
-const PUBLIC_EXACT = new Set(['/api/rep/login']);
+const PUBLIC_EXACT = new Set(['/api/mp/login', '/api/mp/refresh']);
 
 /** Percent-decodes until stable (double encoding included), leaving malformed escapes as they are. */
 function decodeFully(path: string): string {

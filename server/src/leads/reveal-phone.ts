@@ -18,7 +18,7 @@ export async function revealPhone(ctx: AppContext, actor: LeadActor, leadId: num
     await addTimelineEntry(manager, {
       leadId,
       kind: 'phone.revealed',
-      summary: `${actor.kind === 'rep' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号及资料（用途：${purpose}）`,
+      summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号及资料（用途：${purpose}）`,
       data: { actor: actorLabel(actor), purpose },
     });
     return { leadId, phone: lead.phone, name: lead.name, corpName: lead.corpName, attributes: lead.attributes ?? {} };
@@ -37,7 +37,7 @@ export async function logPhoneSearch(manager: EntityManager, actor: LeadActor, l
     await addTimelineEntry(manager, {
       leadId,
       kind: 'phone.searched',
-      summary: `${actor.kind === 'rep' ? `成员 ${actor.userId}` : '管理员'}按完整手机号搜索到了该线索`,
+      summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}按完整手机号搜索到了该线索`,
       data: { actor: actorLabel(actor) },
       occurredAt: at,
     });

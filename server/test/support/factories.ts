@@ -49,9 +49,9 @@ export async function makeTeam(h: Harness, fields: { name?: string; members?: st
   return r.body;
 }
 
-/** A rep signed in through the mini-program login (the simulator issues the code). */
+/** A rep signed in through the mini-program login (the simulator issues the code); returns the bearer token. */
 export async function signInRep(h: Harness, userId: string): Promise<string> {
-  const r = await fetch(`${h.url}/api/rep/login`, {
+  const r = await fetch(`${h.url}/api/mp/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code: h.sim.state.issueLoginCode(userId) }),

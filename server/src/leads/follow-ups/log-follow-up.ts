@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context';
-import type { RepActor } from '../../auth/rep-sessions';
+import type { MemberActor } from '../../members/member-actor';
 import { badRequest, HttpError } from '../../http/errors';
 import { FollowUp } from '../follow-up.entity';
 import { Lead } from '../lead.entity';
@@ -19,7 +19,7 @@ const PAST_SLACK_MS = 5 * 60_000;
  * follow-up (with a pending reminder when it has a next step), the lead's follow-up clocks, the
  * timeline, the outcome as a scoring signal, and moves a `new` lead to `contacted`.
  */
-export async function logFollowUp(ctx: AppContext, actor: RepActor, leadId: number, input: LogFollowUpInput) {
+export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: number, input: LogFollowUpInput) {
   const now = Date.now();
   if (input.nextStepAt !== undefined && input.nextStepAt < now - PAST_SLACK_MS) {
     throw badRequest('下一步时间不能早于现在', { fields: [{ path: 'nextStepAt', message: 'nextStepAt is in the past' }] });
