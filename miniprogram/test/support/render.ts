@@ -1,0 +1,189 @@
+/**
+ * Renders a page (or component) of the mini-program from its real WXML, WXSS and TypeScript
+ * with miniprogram-simulate and WeChat's WXML compiler (miniprogram-compiler's wcc), the
+ * TDesign components it uses loaded from node_modules as WeChat DevTools' 构建 npm would
+ * resolve them. Gives helpers that act as a user does: read the text, tap, type, pick.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import simulate from 'miniprogram-simulate';
+import { WxFake } from './wx-fake';
+
+export const MP_ROOT = path.resolve(__dirname, '../..');
+
+/** npm-style component paths (`tdesign-miniprogram/button/button`) → their files in node_modules. */
+export function resolveNpmComponent(spec: string, from: string = MP_ROOT): string | null {
+  const parts = spec.split('/');
+  const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  const rest = parts.slice(pkg.split('/').length).join('/');
+  let manifest: string;
+  try {
+    manifest = createRequire(path.join(from, 'package.json')).resolve(`${pkg}/package.json`);
+  } catch {
+    return null;
+  }
+  const { miniprogram = 'miniprogram_dist' } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { miniprogram?: string };
+  return path.join(path.dirname(manifest), miniprogram, rest);
+}
+
+const isNpmSpec = (spec: string) => !spec.startsWith('/') && !spec.startsWith('.');
+
+/** Every npm component a page uses, directly or through our own components. */
+function npmComponentsOf(componentPath: string, found = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
+  if (seen.has(componentPath)) return found;
+  seen.add(componentPath);
+  const json = JSON.parse(fs.readFileSync(`${componentPath}.json`, 'utf8')) as { usingComponents?: Record<string, string> };
+  for (const [tag, spec] of Object.entries(json.usingComponents ?? {})) {
+    if (isNpmSpec(spec)) found.set(tag, spec);
+    else npmComponentsOf(spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec), found, seen);
+  }
+  return found;
+}
+
+const npmIds = new Map<string, string>();
+
+function loadNpmComponents(componentPath: string): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const [tag, spec] of npmComponentsOf(componentPath)) {
+    const key = `${tag}=${spec}`;
+    if (!npmIds.has(key)) {
+      const file = resolveNpmComponent(spec);
+      if (!file) throw new Error(`component ${spec} does not resolve`);
+      const rootPath = file.slice(0, file.indexOf('miniprogram_dist') + 'miniprogram_dist'.length);
+      npmIds.set(key, simulate.load(file, tag, { rootPath }));
+    }
+    ids[tag] = npmIds.get(key)!;
+  }
+  return ids;
+}
+
+/** Lets queued replies, timers and promise chains run. */
+export async function settle(rounds = 8): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Where a finger lands inside the TDesign components the pages use. */
+const TAP_TARGETS = ['.t-button', '.t-cell', '.t-tag', '.t-check-tag', '.t-checkbox', '.t-radio', '.t-tab-panel'];
+
+const collapse = (text: string | null | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
+
+export class Rendered {
+  constructor(public readonly comp: any) {}
+
+  get instance(): any {
+    return this.comp.instance;
+  }
+
+  get data(): any {
+    return this.comp.data;
+  }
+
+  /** All the text a user sees, whitespace collapsed. */
+  text(): string {
+    return collapse(this.comp.dom.textContent);
+  }
+
+  /** The text of the elements with this class (our own WXML classes, not TDesign's). */
+  texts(className: string): string[] {
+    const prefixed = this.comp.dom.querySelectorAll(`[class~="${className}"], [class*="--${className}"]`);
+    return Array.from(prefixed as ArrayLike<Element>)
+      .filter((el) => el.getAttribute('class')!.split(/\s+/).some((c: string) => c === className || c.endsWith(`--${className}`)))
+      .map((el) => collapse(el.textContent));
+  }
+
+  /** `#a >>> .b` reaches into the component `#a` (our own components and TDesign's). */
+  query(selector: string): any {
+    let node = this.comp;
+    for (const part of selector.split('>>>').map((p) => p.trim())) {
+      node = node?.querySelector(part);
+    }
+    return node ?? null;
+  }
+
+  exists(selector: string): boolean {
+    return !!this.query(selector);
+  }
+
+  find(selector: string): any {
+    const node = this.query(selector);
+    if (!node) throw new Error(`nothing matches ${selector} on the page; it shows: ${this.text()}`);
+    return node;
+  }
+
+  /**
+   * Taps as a finger would: on a TDesign component, the tap lands on its inner element (whose
+   * class is the component's name), so the component's own handler runs (disabled, loading…).
+   */
+  async tap(selector: string): Promise<void> {
+    const node = this.find(selector);
+    let target = node;
+    if (!node.dom) {
+      for (const inner of TAP_TARGETS) {
+        const found = node.querySelector(inner);
+        if (found) {
+          target = found;
+          break;
+        }
+      }
+    }
+    target.dispatchEvent('tap');
+    await settle();
+  }
+
+  /** Types into a native input or textarea (bindinput). */
+  async type(selector: string, value: string): Promise<void> {
+    this.find(selector).dispatchEvent('input', { detail: { value } });
+    await settle();
+  }
+
+  /** A `change` from a picker, checkbox group or TDesign control. */
+  async change(selector: string, detail: unknown): Promise<void> {
+    this.find(selector).dispatchEvent('change', { detail });
+    await settle();
+  }
+
+  /** Calls a page lifecycle method the runtime would call (onReachBottom, onPullDownRefresh, onShow). */
+  async lifecycle(name: string, ...args: unknown[]): Promise<void> {
+    await this.instance[name](...args);
+    await settle();
+  }
+}
+
+const ids = new Map<string, string>();
+
+/**
+ * Loads any component of the mini-program by its path under miniprogram/ (no extension), once
+ * per test file: jest runs a module once, so a second load would find no Component() call.
+ */
+export function renderComponent(relativePath: string, properties: Record<string, unknown> = {}): Rendered {
+  const file = path.join(MP_ROOT, relativePath);
+  if (!ids.has(file)) ids.set(file, simulate.load(file, { rootPath: MP_ROOT, usingComponents: loadNpmComponents(file) }));
+  const id = ids.get(file)!;
+  const comp = simulate.render(id, properties);
+  comp.attach(document.createElement('parent-wrapper'));
+  return new Rendered(comp);
+}
+
+/** Opens a page as the runtime does: render, then onLoad(query) and onShow(). */
+export async function openPage(name: string, query: Record<string, string> = {}): Promise<Rendered> {
+  const page = renderComponent(`pages/${name}/${name}`);
+  if (page.instance.onLoad) await page.instance.onLoad(query);
+  if (page.instance.onShow) await page.instance.onShow();
+  await settle();
+  return page;
+}
+
+export const wxFake = new WxFake();
+
+/** Installs the fake runtime for every test of a file and checks nothing went unanswered. */
+export function useWxFake(): WxFake {
+  beforeEach(() => {
+    wxFake.reset();
+    wxFake.install();
+  });
+  afterEach(() => {
+    expect(wxFake.unmatched).toEqual([]);
+  });
+  return wxFake;
+}

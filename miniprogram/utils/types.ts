@@ -1,0 +1,133 @@
+/** The /api/mp contract as the mini-program reads it (see docs/api.md on the server side). */
+
+export type Role = 'rep' | 'store_staff' | 'manager' | 'admin';
+
+export interface Named {
+  id: number;
+  name: string;
+}
+
+export interface Member {
+  userId: string;
+  name: string;
+  roles: Role[];
+  store: Named | null;
+  teams: Named[];
+  managedTeams: Named[];
+}
+
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  accessExpiresAt: string;
+  refreshExpiresAt: string;
+}
+
+export interface LoginResponse extends SessionTokens {
+  member: Member;
+}
+
+export type Grade = 'A' | 'B' | 'C' | 'D';
+export type LeadScope = 'mine' | 'pool' | 'team';
+export type LeadSort = 'score' | 'next_step';
+
+export interface LeadCard {
+  id: number;
+  name: string;
+  avatar: string | null;
+  phone: string | null;
+  grade: Grade | null;
+  score: number;
+  stage: string;
+  stageLabel: string;
+  channel: Named | null;
+  tags: string[];
+  ownerUserId: string | null;
+  inPool: boolean;
+  nextStepAt: string | null;
+  lastInteractionAt: string | null;
+}
+
+export type FollowUpKind = 'call' | 'visit' | 'wecom_chat' | 'note';
+
+export interface FollowUp {
+  id: number;
+  leadId: number;
+  userId: string;
+  kind: FollowUpKind;
+  outcome: string | null;
+  content: string | null;
+  nextStepAt: string | null;
+  nextStepNote: string | null;
+  reminderStatus: string;
+  createdAt: string;
+}
+
+export interface LeadActions {
+  canReveal: boolean;
+  canEditTags: boolean;
+  canFollowUp: boolean;
+  canChangeStage: boolean;
+  canClaim: boolean;
+  canReturn: boolean;
+}
+
+export interface TimelineItem {
+  id: number;
+  kind: string;
+  summary: string;
+  occurredAt: string;
+}
+
+export interface LeadDetail extends LeadCard {
+  corpName: string | null;
+  gender: 0 | 1 | 2 | null;
+  scoreBreakdown: { label: string; points: number }[];
+  timeline: TimelineItem[];
+  followUps: FollowUp[];
+  actions: LeadActions;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface StageOption {
+  stage: string;
+  label: string;
+}
+
+export interface TagOption {
+  name: string;
+  group: string;
+}
+
+export interface FollowUpInput {
+  kind: FollowUpKind;
+  outcome?: string;
+  content?: string;
+  nextStepAt?: string;
+  nextStepNote?: string;
+}
+
+export interface Consent {
+  version: string;
+  text: string;
+}
+
+export interface Entry {
+  id: number;
+  name: string;
+  phone: string;
+  store: Named;
+  leadId: number;
+  createdAt: string;
+  duplicate: boolean;
+}
+
+export interface Stats {
+  funnel: { stage: string; label: string; count: number }[];
+  channels: { id: number; name: string; leads: number; won: number; conversionRate: number }[];
+  responseTimes: { userId: string; name: string; medianMinutes: number | null; leads: number }[];
+}
