@@ -116,7 +116,12 @@ describe('assignment and the public pool', () => {
   /** Puts leads into the pool directly (as a release would), newest last. */
   async function poolLeads(n: number, fields: Partial<Lead> = {}) {
     const out: Lead[] = [];
-    for (let i = 0; i < n; i++) out.push(await seedLead({ inPool: true, poolSince: Date.now() - 1000 + i, ...fields }));
+    for (let i = 0; i < n; i++) {
+      const lead = await seedLead({ inPool: true, poolSince: Date.now() - 1000 + i, ...fields });
+      // The history row every way into the pool writes (changeOwner, kind pooled → 'released').
+      await ds().getRepository(LeadAssignment).insert({ leadId: lead.id, kind: 'released', fromUserId: null, toUserId: null, teamId: lead.teamId ?? null, reason: '进入公海', createdAt: lead.poolSince! });
+      out.push(lead);
+    }
     return out;
   }
 
@@ -347,7 +352,7 @@ describe('assignment and the public pool', () => {
       const other = owner === 'r1' ? 'r2' : 'r1';
       const r = await rep(owner, 'POST', `/leads/${lead.id}/return`, { reason: '客户在外地，无法拜访' });
       expect(r.status).toBe(200);
-      expect(r.body.ownerUserId).toBeNull();
+      expect(r.body.lead.ownerUserId).toBeNull();
       await queuesSettled(h);
       const after = await leadById(lead.id);
       expect(after.ownerUserId).toBe(other);
@@ -476,7 +481,9 @@ describe('assignment and the public pool', () => {
       const second = await rep('e1', 'GET', `/leads?scope=pool&limit=2&cursor=${first.body.nextCursor}`);
       const ids = [...first.body.items, ...second.body.items].map((i: any) => i.id);
       expect(new Set(ids).size).toBe(ids.length);
-      expect(first.body.items[0].poolSince >= first.body.items[1].poolSince).toBe(true);
+      // Hottest first (then newest): the mini-program's default order.
+      const scores = [...first.body.items, ...second.body.items].map((i: any) => i.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
       expect((await rep('e1', 'GET', '/leads?scope=pool&cursor=bogus')).status).toBe(400);
     });
 
@@ -491,7 +498,7 @@ describe('assignment and the public pool', () => {
         expect(loser.body.error).toBe('already_claimed');
         expect(loser.body.message).toBe('该线索已被其他同事认领');
         const after = await leadById(lead.id);
-        expect(after).toMatchObject({ ownerUserId: winner.body.ownerUserId, inPool: false, poolSince: null });
+        expect(after).toMatchObject({ ownerUserId: winner.body.lead.ownerUserId, inPool: false, poolSince: null });
         expect(after.assignedAt).toBeGreaterThan(0);
         expect((await assignments(lead.id)).filter((a) => a.kind === 'claimed')).toHaveLength(1);
         expect((await timeline(lead.id)).filter((e) => e.kind === 'pool.claimed')).toHaveLength(1);

@@ -4,7 +4,7 @@ import { FollowUp } from '../src/leads/follow-up.entity';
 import { remindOnce, sendDueReminders } from '../src/leads/follow-ups/reminders';
 import { LeadActivity } from '../src/leads/lead-activity.entity';
 import { Lead, LEAD_STAGES, LeadStage } from '../src/leads/lead.entity';
-import { ALLOWED_TRANSITIONS } from '../src/leads/stages/transitions';
+import { ALLOWED_TRANSITIONS, STAGE_LABELS } from '../src/leads/stages/transitions';
 import { addTimelineEntry } from '../src/leads/timeline';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { scheduledTasks } from '../src/scheduler/tasks';
@@ -135,8 +135,11 @@ describe('follow-ups, stages, reminders and stats', () => {
       const r = await rep('zhangsan', 'POST', `/leads/${lead.id}/follow-ups`, { kind: 'call' });
       expect(r.status).toBe(404);
       expect((await rep('zhangsan', 'GET', `/leads/${lead.id}/follow-ups`)).status).toBe(404);
+      // A pool lead is in sight (zhangsan may claim it) but not theirs to work: 403, not 404.
       const pooled = await makeLead({ ownerUserId: null, inPool: true });
-      expect((await rep('zhangsan', 'POST', `/leads/${pooled.id}/follow-ups`, { kind: 'call' })).status).toBe(404);
+      const refused = await rep('zhangsan', 'POST', `/leads/${pooled.id}/follow-ups`, { kind: 'call' });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ error: 'forbidden', message: '只有线索负责人可以记录跟进' });
       expect(await h.runtime.ctx.dataSource.getRepository(FollowUp).countBy({ leadId: lead.id })).toBe(0);
       expect((await leads().findOneByOrFail({ id: lead.id })).stage).toBe('new');
       expect((await rep('lisi', 'POST', `/leads/${lead.id}/follow-ups`, { kind: 'visit' })).status).toBe(201);
@@ -239,10 +242,13 @@ describe('follow-ups, stages, reminders and stats', () => {
             ? await rep('zhangsan', 'POST', `/leads/${lead.id}/stage`, { stage: to, reason: '测试' })
             : await h.admin('POST', `/api/admin/leads/${lead.id}/stage`, { stage: to });
         expect([from, to, r.status]).toEqual([from, to, 200]);
-        expect(r.body).toMatchObject({ id: lead.id, from, stage: to });
+        // The mini-program gets the lead under `lead`, with the stage's label; the admin API the change itself.
+        const changed = i % 2 === 0 ? r.body.lead : r.body;
+        expect(changed).toMatchObject({ id: lead.id, from, stage: to });
+        if (i % 2 === 0) expect(changed.stageLabel).toBe(STAGE_LABELS[to]);
         const after = await leads().findOneByOrFail({ id: lead.id });
         expect(after.stage).toBe(to);
-        expect(after.stageChangedAt).toBe(Date.parse(r.body.stageChangedAt));
+        expect(after.stageChangedAt).toBe(Date.parse(changed.stageChangedAt));
         const entry = (await timeline(lead.id)).find((e) => e.kind === 'stage.changed')!;
         expect(entry.data).toMatchObject({ from, to, at: after.stageChangedAt, by: i % 2 === 0 ? 'zhangsan' : 'admin' });
       }
@@ -283,7 +289,7 @@ describe('follow-ups, stages, reminders and stats', () => {
       const won = await rep('zhangsan', 'POST', `/leads/${lead.id}/stage`, { stage: 'won', reason: '签约' });
       expect(won.status).toBe(200);
       const after = await leads().findOneByOrFail({ id: lead.id });
-      expect(after.customerSince).toBe(Date.parse(won.body.customerSince));
+      expect(after.customerSince).toBe(Date.parse(won.body.lead.customerSince));
       expect(after.customerSince).toBe(after.stageChangedAt);
       expect((await timeline(lead.id)).map((e) => e.summary)).toEqual([
         '阶段：新线索 → 已联系',
@@ -308,7 +314,8 @@ describe('follow-ups, stages, reminders and stats', () => {
         h.admin('POST', `/api/admin/leads/${lead.id}/stage`, { stage: 'lost' }),
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
-      const winner = results.find((r) => r.status === 200)!.body.stage;
+      const won = results.find((r) => r.status === 200)!.body;
+      const winner = (won.lead ?? won).stage;
       const loser = results.find((r) => r.status === 409)!.body;
       expect(loser).toMatchObject({ error: 'invalid_transition', from: winner, allowed: [...ALLOWED_TRANSITIONS[winner as LeadStage]] });
       expect((await leads().findOneByOrFail({ id: lead.id })).stage).toBe(winner);

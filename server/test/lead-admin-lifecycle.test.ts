@@ -269,7 +269,7 @@ describe('lead admin API and lifecycle rules', () => {
 
       const other = await rep('lisi', 'POST', `/leads/${lead.id}/claim`);
       expect(other.status).toBe(200);
-      expect(other.body.ownerUserId).toBe('lisi');
+      expect(other.body.lead.ownerUserId).toBe('lisi');
     });
 
     it('a lead released for want of follow-up is blocked for its former owner until the cooldown ends', async () => {
@@ -282,7 +282,7 @@ describe('lead admin API and lifecycle rules', () => {
       await ds().getRepository(LeadAssignment).update({ leadId: lead.id, kind: 'released' }, { createdAt: Date.now() - 169 * HOUR });
       const later = await rep('wangwu', 'POST', `/leads/${lead.id}/claim`);
       expect(later.status).toBe(200);
-      expect(later.body.ownerUserId).toBe('wangwu');
+      expect(later.body.lead.ownerUserId).toBe('wangwu');
     });
 
     it('0 turns the wait off', async () => {

@@ -21,6 +21,7 @@ import { FormSubmission } from '../capture/form-submission.entity';
 import { FormRateLimit } from '../capture/forms/form-rate-limit.entity';
 import { LeadMerge } from '../leads/merge/lead-merge.entity';
 import { RepSession } from '../auth/rep-session.entity';
+import { AuditLog } from '../audit/audit-log.entity';
 
 export const entities = [
   InboxEvent,
@@ -46,4 +47,5 @@ export const entities = [
   FormRateLimit,
   LeadMerge,
   RepSession,
+  AuditLog,
 ];

@@ -5,6 +5,7 @@ import { notifyRepJob } from '../leads/jobs/notify-rep-job';
 import { assignLeadJob } from '../leads/assignment/assign-lead-job';
 import { rescoreLeadJob } from '../leads/scoring/rescore-job';
 import { deferredTimelineJob } from '../leads/jobs/record-on-lead';
+import { PUSH_TAGS_JOB, pushTagsJob } from '../leads/tags/push-tags-job';
 import { runEventJob } from '../events/event-job';
 import { eventJobKind } from '../events/publish';
 import { subscribers } from '../events/registry';
@@ -17,6 +18,7 @@ export const jobHandlers: JobHandlers = {
   'lead.assign': assignLeadJob,
   'lead.rescore': rescoreLeadJob,
   'timeline.deferred': deferredTimelineJob,
+  [PUSH_TAGS_JOB]: pushTagsJob,
   // Each domain event is one job that runs its subscribers (events/registry.ts) together.
   ...Object.fromEntries(Object.keys(subscribers).map((name) => [eventJobKind(name), runEventJob])),
   // Jobs of one subscriber each, written by the version before, still run.

@@ -159,6 +159,13 @@ export class Lead {
   lastInteractionAt: number | null;
 
   /**
+   * The next step the owner planned in their latest follow-up (null when it planned none): a new
+   * follow-up replaces the plan, winning or losing the lead clears it. Reps sort by it.
+   */
+  @Column({ name: 'next_step_at', type: 'bigint', nullable: true, transformer: epochMs })
+  nextStepAt: number | null;
+
+  /**
    * The signal of the capture that created the lead (see CaptureSignal), written by its INSERT;
    * null for a lead created without one, and on a lead merged away (it moved to the kept lead).
    */

@@ -1,9 +1,9 @@
-import { EntityManager, In } from 'typeorm';
+import { EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import type { AppContext } from '../context';
 import { decodeCursor, encodeCursor, keysetPage } from '../http/cursor';
 import { notFound } from '../http/errors';
-import { Lead, LeadStage } from './lead.entity';
-import { actorLabel, LeadActor } from './lead-access';
+import { actorLabel, type PolicyActor } from '../policies/actor';
+import { Lead, LeadGrade, LeadStage } from './lead.entity';
 import { logPhoneSearch } from './reveal-phone';
 import { LeadRelation } from './lead-relation.entity';
 import { LeadTag } from './lead-tag.entity';
@@ -15,6 +15,7 @@ export interface LeadListFilter {
   ownerUserId?: string;
   tag?: string;
   stage?: LeadStage;
+  grade?: LeadGrade;
   inPool?: boolean;
   /** Substring of the lead's name or of any rep's WeCom remark on it. */
   q?: string;
@@ -25,17 +26,42 @@ export interface LeadListFilter {
 }
 
 /** `!` escapes LIKE wildcards: a backslash would need different quoting in SQLite and MySQL, `!` does not. */
-const likeContains = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+export const likeContains = (text: string) => `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
 
 /** Cursor tag: the last lead id seen, newest first. */
 const CURSOR = 'l';
 
-async function tagsByLead(ctx: AppContext, leadIds: number[]): Promise<Map<number, string[]>> {
+export async function tagsByLead(ctx: AppContext, leadIds: number[]): Promise<Map<number, string[]>> {
   const map = new Map<number, string[]>(leadIds.map((id) => [id, []]));
   if (!leadIds.length) return map;
   const tags = await ctx.dataSource.getRepository(LeadTag).find({ where: { leadId: In(leadIds) }, order: { id: 'ASC' } });
   for (const t of tags) map.get(t.leadId)?.push(t.name);
   return map;
+}
+
+/**
+ * Live leads (merged ones are tombstones pointing at the lead that absorbed them) matching the
+ * filter's fields, as a query builder on `l` for the caller to scope, order and page.
+ */
+export function filteredLeads(manager: EntityManager, filter: Omit<LeadListFilter, 'limit' | 'cursor'>): SelectQueryBuilder<Lead> {
+  const qb = manager.getRepository(Lead).createQueryBuilder('l');
+  qb.where('l.merged_into_id IS NULL');
+  if (filter.channelId !== undefined) qb.andWhere('l.channel_id = :channelId', { channelId: filter.channelId });
+  if (filter.ownerUserId !== undefined) qb.andWhere('l.owner_user_id = :owner', { owner: filter.ownerUserId });
+  if (filter.tag !== undefined) {
+    qb.andWhere('EXISTS (SELECT 1 FROM lead_tag t WHERE t.lead_id = l.id AND t.name = :tag)', { tag: filter.tag });
+  }
+  if (filter.stage !== undefined) qb.andWhere('l.stage = :stage', { stage: filter.stage });
+  if (filter.grade !== undefined) qb.andWhere('l.grade = :grade', { grade: filter.grade });
+  if (filter.inPool !== undefined) qb.andWhere('l.in_pool = :inPool', { inPool: filter.inPool ? 1 : 0 });
+  if (filter.phone !== undefined) qb.andWhere('l.phone = :phone', { phone: filter.phone });
+  if (filter.q !== undefined) {
+    qb.andWhere(
+      "(l.name LIKE :q ESCAPE '!' OR EXISTS (SELECT 1 FROM lead_relation r WHERE r.lead_id = l.id AND r.remark LIKE :q ESCAPE '!'))",
+      { q: likeContains(filter.q) },
+    );
+  }
+  return qb;
 }
 
 /**
@@ -51,26 +77,10 @@ async function tagsByLead(ctx: AppContext, leadIds: number[]): Promise<Map<numbe
  * each lead it returns gets a `phone.searched` timeline entry, written before the reply (`actor`
  * is then required).
  */
-export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?: LeadActor) {
+export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?: PolicyActor) {
   if (filter.phone !== undefined && !actor) throw new Error('listLeads: a phone search needs the actor, for the access log');
   const run = async (manager: EntityManager) => {
-    const qb = manager.getRepository(Lead).createQueryBuilder('l');
-    // Merged leads are tombstones pointing at the lead that absorbed them.
-    qb.where('l.merged_into_id IS NULL');
-    if (filter.channelId !== undefined) qb.andWhere('l.channel_id = :channelId', { channelId: filter.channelId });
-    if (filter.ownerUserId !== undefined) qb.andWhere('l.owner_user_id = :owner', { owner: filter.ownerUserId });
-    if (filter.tag !== undefined) {
-      qb.andWhere('EXISTS (SELECT 1 FROM lead_tag t WHERE t.lead_id = l.id AND t.name = :tag)', { tag: filter.tag });
-    }
-    if (filter.stage !== undefined) qb.andWhere('l.stage = :stage', { stage: filter.stage });
-    if (filter.inPool !== undefined) qb.andWhere('l.in_pool = :inPool', { inPool: filter.inPool ? 1 : 0 });
-    if (filter.phone !== undefined) qb.andWhere('l.phone = :phone', { phone: filter.phone });
-    if (filter.q !== undefined) {
-      qb.andWhere(
-        "(l.name LIKE :q ESCAPE '!' OR EXISTS (SELECT 1 FROM lead_relation r WHERE r.lead_id = l.id AND r.remark LIKE :q ESCAPE '!'))",
-        { q: likeContains(filter.q) },
-      );
-    }
+    const qb = filteredLeads(manager, filter);
     if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(CURSOR, filter.cursor, 1)[0] });
     const rows = await qb.orderBy('l.id', 'DESC').limit(filter.limit + 1).getMany();
     const result = keysetPage(rows, filter.limit, (last) => encodeCursor(CURSOR, [last.id]));

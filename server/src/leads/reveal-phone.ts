@@ -1,25 +1,33 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { actorLabel, findAccessibleLead, LeadActor } from './lead-access';
+import { recordAudit } from '../audit/record-audit';
+import { actorLabel, type PolicyActor } from '../policies/actor';
+import { findLeadFor } from '../policies/lead';
 import { addTimelineEntry } from './timeline';
 
-export const revealSchema = z.object({ purpose: z.string().trim().min(2, 'purpose is required').max(100) });
+export const revealSchema = z.object({
+  purpose: z.string().trim().min(2, '请填写查看用途（2 到 100 个字）').max(100, '请填写查看用途（2 到 100 个字）'),
+});
 
 /**
  * The full phone number of a lead, and its free-text fields unmasked (name, company, attributes
- * may hold numbers too), for a caller who may work on it (its owner, or an admin). Every reveal
- * is written to the lead's timeline first: PIPL wants to know who saw what. Every other reply
- * masks numbers wherever they appear (http/mask-replies.ts).
+ * may hold numbers too), for a caller the lead policy lets reveal it (its owner, the manager of
+ * the owner's team, an admin). Every reveal is written to the lead's timeline and to the audit
+ * log in the same transaction: PIPL wants to know who saw what, and there is no reveal without
+ * its record. Every other reply masks numbers wherever they appear (http/mask-replies.ts).
  */
-export async function revealPhone(ctx: AppContext, actor: LeadActor, leadId: number, purpose: string) {
+export async function revealPhone(ctx: AppContext, actor: PolicyActor, leadId: number, purpose: string) {
   return ctx.dataSource.transaction(async (manager) => {
-    const lead = await findAccessibleLead(manager, actor, leadId);
+    const { lead } = await findLeadFor(manager, actor, leadId, 'reveal');
+    const at = Date.now();
+    await recordAudit(manager, { action: 'phone.reveal', actor, leadId, leadOwnerUserId: lead.ownerUserId, purpose, at });
     await addTimelineEntry(manager, {
       leadId,
       kind: 'phone.revealed',
       summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号及资料（用途：${purpose}）`,
       data: { actor: actorLabel(actor), purpose },
+      occurredAt: at,
     });
     return { leadId, phone: lead.phone, name: lead.name, corpName: lead.corpName, attributes: lead.attributes ?? {} };
   });
@@ -31,7 +39,7 @@ export async function revealPhone(ctx: AppContext, actor: LeadActor, leadId: num
  * when, written in the caller's transaction before the answer leaves. The number itself is not
  * copied into the entry: it is the lead's own, already stored once.
  */
-export async function logPhoneSearch(manager: EntityManager, actor: LeadActor, leadIds: number[]): Promise<void> {
+export async function logPhoneSearch(manager: EntityManager, actor: PolicyActor, leadIds: number[]): Promise<void> {
   const at = Date.now();
   for (const leadId of leadIds) {
     await addTimelineEntry(manager, {

@@ -6,7 +6,11 @@ import { presentRange, type StatsRange } from './range';
 
 /** Per channel (and 'organic'): leads created in the range, how far they got, and won / leads. */
 export async function channelConversionStats(ctx: AppContext, range: StatsRange) {
-  const leads = await loadCohort(ctx, range);
+  return { ...presentRange(range), items: await channelConversionOf(ctx, await loadCohort(ctx, range)) };
+}
+
+/** The per-channel rows of a cohort: channels by id, organic last. */
+export async function channelConversionOf(ctx: AppContext, leads: CohortLead[]) {
   const groups = new Map<number | null, CohortLead[]>();
   for (const lead of leads) {
     const list = groups.get(lead.channelId) ?? [];
@@ -18,21 +22,18 @@ export async function channelConversionStats(ctx: AppContext, range: StatsRange)
   const names = new Map(channels.map((c) => [c.id, c.name]));
   // Channels by id, organic last.
   const keys = [...ids.sort((a, b) => a - b), ...(groups.has(null) ? [null] : [])];
-  return {
-    ...presentRange(range),
-    items: keys.map((channelId) => {
-      const group = groups.get(channelId)!;
-      const reached = reachedCounts(group);
-      return {
-        channelId,
-        attribution: channelId === null ? 'organic' : 'channel',
-        name: channelId === null ? null : (names.get(channelId) ?? null),
-        leads: group.length,
-        reached,
-        won: reached.won,
-        lost: group.filter((l) => l.stage === 'lost').length,
-        conversionRate: rate(reached.won, group.length),
-      };
-    }),
-  };
+  return keys.map((channelId) => {
+    const group = groups.get(channelId)!;
+    const reached = reachedCounts(group);
+    return {
+      channelId,
+      attribution: channelId === null ? 'organic' : 'channel',
+      name: channelId === null ? null : (names.get(channelId) ?? null),
+      leads: group.length,
+      reached,
+      won: reached.won,
+      lost: group.filter((l) => l.stage === 'lost').length,
+      conversionRate: rate(reached.won, group.length),
+    };
+  });
 }

@@ -27,6 +27,8 @@ import type { StatsRange } from './range';
 export interface CohortFilter {
   channelId?: number;
   ownerUserId?: string;
+  /** Only leads owned by one of these members (a manager's teams); empty = no leads. */
+  ownerUserIds?: readonly string[];
 }
 
 export interface StageStep {
@@ -59,6 +61,10 @@ function where(range: StatsRange, filter: CohortFilter, alias: string) {
   if (filter.ownerUserId !== undefined) {
     clauses.push(`${alias}.owner_user_id = ?`);
     params.push(filter.ownerUserId);
+  }
+  if (filter.ownerUserIds !== undefined) {
+    clauses.push(filter.ownerUserIds.length ? `${alias}.owner_user_id IN (${filter.ownerUserIds.map(() => '?').join(', ')})` : '1 = 0');
+    params.push(...filter.ownerUserIds);
   }
   return { sql: clauses.join(' AND '), params };
 }

@@ -33,9 +33,7 @@ export async function repStats(ctx: AppContext, range: StatsRange) {
     items: userIds.map((userId) => {
       const mine = owned.get(userId) ?? [];
       const won = mine.filter((l) => l.stage === 'won').length;
-      const responses = mine
-        .filter((l) => l.firstResponseAt !== null)
-        .map((l) => Math.max(0, l.firstResponseAt! - l.createdAt) / 1000);
+      const responses = responseSeconds(mine);
       return {
         userId,
         leads: mine.length,
@@ -47,3 +45,7 @@ export async function repStats(ctx: AppContext, range: StatsRange) {
     }),
   };
 }
+
+/** Response time (firstResponseAt − createdAt, in seconds) of each lead that has one. */
+export const responseSeconds = (leads: CohortLead[]) =>
+  leads.filter((l) => l.firstResponseAt !== null).map((l) => Math.max(0, l.firstResponseAt! - l.createdAt) / 1000);

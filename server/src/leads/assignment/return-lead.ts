@@ -1,8 +1,8 @@
 import type { AppContext } from '../../context';
 import { HttpError, notFound } from '../../http/errors';
+import type { MemberActor } from '../../members/member-actor';
+import { findLeadFor } from '../../policies/lead';
 import { Lead } from '../lead.entity';
-import { tagNamesOf } from '../lead-tags';
-import { presentLeadOwnership } from '../pool/presenters';
 import { changeOwner } from '../ownership/change-owner';
 
 type ReturnOutcome = { kind: 'returned'; lead: Lead } | { kind: 'not_found' } | { kind: 'closed' };
@@ -10,12 +10,13 @@ type ReturnOutcome = { kind: 'returned'; lead: Lead } | { kind: 'not_found' } | 
 /**
  * Command: the owner gives a lead back, with a reason. It goes through assignment again with
  * the returning rep left out (a subscriber of lead.owner_changed); no one else free → the pool.
- * Other reps' leads are 404.
+ * Who may return which lead is the lead policy's answer (its owner, a rep). Returns the lead as
+ * it is after the return.
  */
-export async function returnLead(ctx: AppContext, userId: string, leadId: number, reason: string) {
+export async function returnLead(ctx: AppContext, actor: MemberActor, leadId: number, reason: string): Promise<Lead> {
+  const userId = actor.userId;
   const outcome = await ctx.dataSource.transaction(async (manager): Promise<ReturnOutcome> => {
-    const lead = await manager.findOneBy(Lead, { id: leadId });
-    if (!lead || lead.ownerUserId !== userId || lead.mergedIntoId) return { kind: 'not_found' };
+    const { lead } = await findLeadFor(manager, actor, leadId, 'return');
     if (lead.stage === 'won' || lead.stage === 'lost') return { kind: 'closed' };
     // Assignment follows as a subscriber of the change (the returning rep left out).
     const returned = await changeOwner(manager, {
@@ -37,5 +38,5 @@ export async function returnLead(ctx: AppContext, userId: string, leadId: number
   if (outcome.kind === 'not_found') throw notFound('lead');
   if (outcome.kind === 'closed') throw new HttpError(409, 'lead_closed', '已成交或已流失的线索不能退回');
   ctx.kick();
-  return presentLeadOwnership(outcome.lead, await tagNamesOf(ctx.dataSource.manager, leadId));
+  return outcome.lead;
 }

@@ -5,7 +5,7 @@ import { FollowUp } from '../follow-up.entity';
 import { Lead } from '../lead.entity';
 import { recordActivity } from '../scoring/record-activity';
 import { applyStageChange } from '../stages/change-stage';
-import { findAccessibleLead } from '../lead-access';
+import { findLeadFor } from '../../policies/lead';
 import { addTimelineEntry } from '../timeline';
 import { FOLLOW_UP_KIND_LABELS, outcomeLabel } from './labels';
 import { formatCst } from '../../util/china-time';
@@ -15,9 +15,10 @@ import type { LogFollowUpInput } from './schemas';
 const PAST_SLACK_MS = 5 * 60_000;
 
 /**
- * Command: the lead's owner logs a call, visit, chat or note. One transaction writes the
- * follow-up (with a pending reminder when it has a next step), the lead's follow-up clocks, the
- * timeline, the outcome as a scoring signal, and moves a `new` lead to `contacted`.
+ * Command: the lead's owner logs a call, visit, chat or note (the lead policy decides who may).
+ * One transaction writes the follow-up (with a pending reminder when it has a next step), the
+ * lead's follow-up clocks and its planned next step (this follow-up's, or none), the timeline,
+ * the outcome as a scoring signal, and moves a `new` lead to `contacted`.
  */
 export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: number, input: LogFollowUpInput) {
   const now = Date.now();
@@ -25,7 +26,7 @@ export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: n
     throw badRequest('下一步时间不能早于现在', { fields: [{ path: 'nextStepAt', message: 'nextStepAt is in the past' }] });
   }
   return ctx.dataSource.transaction(async (manager) => {
-    const lead = await findAccessibleLead(manager, actor, leadId);
+    const { lead } = await findLeadFor(manager, actor, leadId, 'followUp');
     if (input.nextStepAt !== undefined && (lead.stage === 'won' || lead.stage === 'lost')) {
       // Winning or losing cancels pending reminders; a new next step would bring one back.
       throw new HttpError(409, 'lead_closed', '该线索已成交或已流失，不能再安排下一步', { stage: lead.stage });
@@ -50,6 +51,7 @@ export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: n
       .set({
         lastFollowUpAt: now,
         lastInteractionAt: now,
+        nextStepAt: followUp.nextStepAt,
         updatedAt: now,
         // The first response is kept even when later follow-ups come: response time is measured once.
         firstResponseAt: () => `COALESCE(first_response_at, ${Number(now)})`,

@@ -1,12 +1,12 @@
 import type { AppContext } from '../../context';
 import { HttpError, notFound } from '../../http/errors';
+import type { MemberActor } from '../../members/member-actor';
+import { alreadyClaimed, authorizeClaim, leadScopeOf } from '../../policies/lead';
 import { Lead } from '../lead.entity';
-import { tagNamesOf } from '../lead-tags';
 import { changeOwner } from '../ownership/change-owner';
 import { capCheckTransaction, lockReps } from '../assignment/lock-reps';
 import { formatCst } from '../../util/china-time';
 import { claimAllowance, reclaimBlockedUntil } from './claim-limits';
-import { presentLeadOwnership } from './presenters';
 
 /**
  * Command: a rep takes a lead from the pool. The claim itself is one conditional UPDATE
@@ -15,14 +15,17 @@ import { presentLeadOwnership } from './presenters';
  * transaction, under the rep's lock: a rep at the daily claim limit gets 429, one holding
  * maxHeldLeads gets 409 held_limit_reached, and the rep who gave this lead up (returned, or
  * released for no follow-up) less than reclaimCooldownHours ago gets 409 reclaim_cooldown.
+ * Who may claim which lead is the lead policy's answer (reps, from the pools they see). Returns
+ * the lead as it is after the claim.
  */
-export async function claimFromPool(ctx: AppContext, userId: string, leadId: number) {
+export async function claimFromPool(ctx: AppContext, actor: MemberActor, leadId: number): Promise<Lead> {
   const manager = ctx.dataSource.manager;
-  const lead = await manager.findOneBy(Lead, { id: leadId });
-  if (!lead || lead.mergedIntoId) throw notFound('lead');
+  const [found, scope] = await Promise.all([manager.findOneBy(Lead, { id: leadId }), leadScopeOf(manager, actor)]);
+  const lead = await authorizeClaim(manager, scope, found);
+  const userId = actor.userId;
   if (!lead.inPool) {
     // A retried request that already won gets the same answer again.
-    if (lead.ownerUserId === userId) return presentLeadOwnership(lead, await tagNamesOf(manager, leadId));
+    if (lead.ownerUserId === userId) return lead;
     if (lead.ownerUserId) throw alreadyClaimed();
     throw notFound('lead');
   }
@@ -71,8 +74,6 @@ export async function claimFromPool(ctx: AppContext, userId: string, leadId: num
   if (outcome instanceof HttpError) throw outcome;
   const won = outcome === 'won';
   if (!won) throw alreadyClaimed();
-  const fresh = await manager.findOneByOrFail(Lead, { id: leadId });
-  return presentLeadOwnership(fresh, await tagNamesOf(manager, leadId));
+  return manager.findOneByOrFail(Lead, { id: leadId });
 }
 
-const alreadyClaimed = () => new HttpError(409, 'already_claimed', '该线索已被其他同事认领');

@@ -8,7 +8,8 @@ import { serialized } from '../assignment/serialize';
 import { cancelPendingReminders } from '../follow-ups/reminders';
 import { Lead, LeadStage } from '../lead.entity';
 import { addTimelineEntry } from '../timeline';
-import { actorLabel, findAccessibleLead, LeadActor } from '../lead-access';
+import { actorLabel, type PolicyActor } from '../../policies/actor';
+import { findLeadFor } from '../../policies/lead';
 import { ALLOWED_TRANSITIONS, isAllowedTransition, STAGE_LABELS } from './transitions';
 
 export const invalidTransition = (from: LeadStage, to: LeadStage) =>
@@ -40,6 +41,8 @@ export interface StageChange {
 export async function applyStageChange(manager: EntityManager, change: StageChange): Promise<boolean> {
   const set: Partial<Lead> = { stage: change.to, stageChangedAt: change.at, updatedAt: change.at };
   if (change.to === 'won') set.customerSince = change.at;
+  // A closed lead has no next step left (its reminders are cancelled below).
+  if (change.to === 'won' || change.to === 'lost') set.nextStepAt = null;
   const result = await manager
     .createQueryBuilder()
     .update(Lead)
@@ -83,8 +86,8 @@ export async function applyStageChange(manager: EntityManager, change: StageChan
   return true;
 }
 
-/** Command: a rep (their own leads) or an admin changes a lead's stage along the allowed transitions. */
-export async function changeStage(ctx: AppContext, actor: LeadActor, leadId: number, to: LeadStage, reason?: string | null) {
+/** Command: whoever the lead policy lets (owner, the owner's manager, admin) moves a lead's stage along the allowed transitions. */
+export async function changeStage(ctx: AppContext, actor: PolicyActor, leadId: number, to: LeadStage, reason?: string | null) {
   const run = async () => {
     const result = await ctx.dataSource.transaction((manager) => changeInTransaction(manager, actor, leadId, to, reason));
     if (result) return result;
@@ -98,8 +101,8 @@ export async function changeStage(ctx: AppContext, actor: LeadActor, leadId: num
   return isMysql(ctx.dataSource) ? run() : serialized(`lead-stage:${leadId}`, run);
 }
 
-async function changeInTransaction(manager: EntityManager, actor: LeadActor, leadId: number, to: LeadStage, reason?: string | null) {
-  const lead = await findAccessibleLead(manager, actor, leadId);
+async function changeInTransaction(manager: EntityManager, actor: PolicyActor, leadId: number, to: LeadStage, reason?: string | null) {
+  const { lead } = await findLeadFor(manager, actor, leadId, 'changeStage');
   if (!isAllowedTransition(lead.stage, to)) throw invalidTransition(lead.stage, to);
   const at = Date.now();
   const applied = await applyStageChange(manager, { leadId, from: lead.stage, to, at, by: actorLabel(actor), reason });

@@ -10,7 +10,10 @@ import { idParam } from '../../http/params';
 
 const actorOf = (state: { actor: MemberActor }) => state.actor;
 
-/** /api/mp/leads/:id/follow-ups: the follow-ups of a lead the member owns, and logging a new one. */
+/**
+ * /api/mp/leads/:id/follow-ups: the follow-ups of a lead the member may see, and logging a new one
+ * (its owner); the lead policy decides both.
+ */
 export function mpFollowUpRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/leads' });
 

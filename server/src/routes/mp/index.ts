@@ -1,10 +1,14 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../../context';
+import { mpAuditRoutes } from './audit';
+import { mpCatalogRoutes } from './catalog';
+import { mpContactRoutes } from './contacts';
+import { mpStatsRoutes } from './stats';
 
 /**
  * The mini-program's resource routers (leads, pool, follow-ups, entries, stats, …), mounted
  * under /api/mp behind the member session check by routes/mp.ts. One router per domain.
  */
-export function mpResourceRouters(_app: AppContext): Router[] {
-  return [];
+export function mpResourceRouters(app: AppContext): Router[] {
+  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app)];
 }
