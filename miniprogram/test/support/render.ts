@@ -29,33 +29,68 @@ export function resolveNpmComponent(spec: string, from: string = MP_ROOT): strin
 
 const isNpmSpec = (spec: string) => !spec.startsWith('/') && !spec.startsWith('.');
 
-/** Every npm component a page uses, directly or through our own components. */
-function npmComponentsOf(componentPath: string, found = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
+/**
+ * Every WXML template is compiled by one wcc run over the repository root, our pages and the
+ * TDesign components together: wcc's output keeps its state in globals, so two compiles (two
+ * roots) in one test file would mix their templates.
+ */
+const REPO_ROOT = path.resolve(MP_ROOT, '..');
+const TDESIGN_DIST = path.dirname(resolveNpmComponent('tdesign-miniprogram/button/button')!);
+const SKIP_DIRS = new Set(['node_modules', 'miniprogram_npm', 'test']);
+
+function filesUnder(dir: string, ext: string, skip: Set<string> = new Set()): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return skip.has(entry.name) ? [] : filesUnder(full, ext, skip);
+    return entry.name.endsWith(ext) ? [path.relative(REPO_ROOT, full).split(path.sep).join('/')] : [];
+  });
+}
+
+let compilerOptions: { wxmlList: string[]; wxsList: string[]; maxBuffer: number } | null = null;
+
+function loadOptions(usingComponents: Record<string, string> = {}) {
+  compilerOptions ??= {
+    wxmlList: [...filesUnder(MP_ROOT, '.wxml', SKIP_DIRS), ...filesUnder(path.dirname(TDESIGN_DIST), '.wxml')],
+    wxsList: [...filesUnder(MP_ROOT, '.wxs', SKIP_DIRS), ...filesUnder(path.dirname(TDESIGN_DIST), '.wxs')],
+    maxBuffer: 64 * 1024 * 1024,
+  };
+  return { rootPath: REPO_ROOT, compilerOptions, usingComponents };
+}
+
+/**
+ * The components a page uses, directly or through our own components: npm ones (loaded once
+ * each, by id) and our own (`/components/…`, pointed at from the repository root).
+ */
+function componentsOf(componentPath: string, found = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
   if (seen.has(componentPath)) return found;
   seen.add(componentPath);
   const json = JSON.parse(fs.readFileSync(`${componentPath}.json`, 'utf8')) as { usingComponents?: Record<string, string> };
   for (const [tag, spec] of Object.entries(json.usingComponents ?? {})) {
-    if (isNpmSpec(spec)) found.set(tag, spec);
-    else npmComponentsOf(spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec), found, seen);
+    found.set(tag, spec);
+    if (!isNpmSpec(spec)) componentsOf(spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec), found, seen);
   }
   return found;
 }
 
 const npmIds = new Map<string, string>();
 
-function loadNpmComponents(componentPath: string): Record<string, string> {
-  const ids: Record<string, string> = {};
-  for (const [tag, spec] of npmComponentsOf(componentPath)) {
+function usingComponentsOf(componentPath: string): Record<string, string> {
+  const using: Record<string, string> = {};
+  for (const [tag, spec] of componentsOf(componentPath)) {
+    if (!isNpmSpec(spec)) {
+      const file = spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec);
+      using[tag] = `/${path.relative(REPO_ROOT, file).split(path.sep).join('/')}`;
+      continue;
+    }
     const key = `${tag}=${spec}`;
     if (!npmIds.has(key)) {
       const file = resolveNpmComponent(spec);
       if (!file) throw new Error(`component ${spec} does not resolve`);
-      const rootPath = file.slice(0, file.indexOf('miniprogram_dist') + 'miniprogram_dist'.length);
-      npmIds.set(key, simulate.load(file, tag, { rootPath }));
+      npmIds.set(key, simulate.load(file, tag, loadOptions()));
     }
-    ids[tag] = npmIds.get(key)!;
+    using[tag] = npmIds.get(key)!;
   }
-  return ids;
+  return using;
 }
 
 /** Lets queued replies, timers and promise chains run. */
@@ -158,7 +193,7 @@ const ids = new Map<string, string>();
  */
 export function renderComponent(relativePath: string, properties: Record<string, unknown> = {}): Rendered {
   const file = path.join(MP_ROOT, relativePath);
-  if (!ids.has(file)) ids.set(file, simulate.load(file, { rootPath: MP_ROOT, usingComponents: loadNpmComponents(file) }));
+  if (!ids.has(file)) ids.set(file, simulate.load(file, loadOptions(usingComponentsOf(file))));
   const id = ids.get(file)!;
   const comp = simulate.render(id, properties);
   comp.attach(document.createElement('parent-wrapper'));

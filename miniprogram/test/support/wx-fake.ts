@@ -20,6 +20,8 @@ export interface FakeReply {
   body?: unknown;
   /** wx.request's fail callback (no connection). */
   networkError?: boolean;
+  /** Answer after this many milliseconds (to see a loading state). */
+  delayMs?: number;
 }
 
 type Handler = FakeReply | ((request: FakeRequest) => FakeReply);
@@ -122,7 +124,7 @@ export class WxFake {
         } else {
           options.success?.({ statusCode: reply.status ?? 200, data: reply.body as any, header: {}, cookies: [], errMsg: 'request:ok' } as any);
         }
-      }, 0);
+      }, reply?.delayMs ?? 0);
       return { abort() {} };
     };
     wx.getStorageSync = (key: string) => (fake.storage.has(key) ? fake.storage.get(key) : '');
