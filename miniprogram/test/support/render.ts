@@ -57,38 +57,28 @@ function loadOptions(usingComponents: Record<string, string> = {}) {
   return { rootPath: REPO_ROOT, compilerOptions, usingComponents };
 }
 
+const componentIds = new Map<string, string>();
+
 /**
- * The components a page uses, directly or through our own components: npm ones (loaded once
- * each, by id) and our own (`/components/…`, pointed at from the repository root).
+ * Each component (ours and TDesign's) is loaded once per test file and referred to by its id:
+ * jest runs a module once, so a second load of the same file would find no Component() call.
  */
-function componentsOf(componentPath: string, found = new Map<string, string>(), seen = new Set<string>()): Map<string, string> {
-  if (seen.has(componentPath)) return found;
-  seen.add(componentPath);
-  const json = JSON.parse(fs.readFileSync(`${componentPath}.json`, 'utf8')) as { usingComponents?: Record<string, string> };
-  for (const [tag, spec] of Object.entries(json.usingComponents ?? {})) {
-    found.set(tag, spec);
-    if (!isNpmSpec(spec)) componentsOf(spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec), found, seen);
-  }
-  return found;
-}
-
-const npmIds = new Map<string, string>();
-
 function usingComponentsOf(componentPath: string): Record<string, string> {
+  const json = JSON.parse(fs.readFileSync(`${componentPath}.json`, 'utf8')) as { usingComponents?: Record<string, string> };
   const using: Record<string, string> = {};
-  for (const [tag, spec] of componentsOf(componentPath)) {
-    if (!isNpmSpec(spec)) {
-      const file = spec.startsWith('/') ? path.join(MP_ROOT, spec) : path.resolve(path.dirname(componentPath), spec);
-      using[tag] = `/${path.relative(REPO_ROOT, file).split(path.sep).join('/')}`;
-      continue;
+  for (const [tag, spec] of Object.entries(json.usingComponents ?? {})) {
+    const file = isNpmSpec(spec)
+      ? resolveNpmComponent(spec)
+      : spec.startsWith('/')
+        ? path.join(MP_ROOT, spec)
+        : path.resolve(path.dirname(componentPath), spec);
+    if (!file) throw new Error(`component ${spec} does not resolve`);
+    const key = `${tag}=${file}`;
+    if (!componentIds.has(key)) {
+      const options = isNpmSpec(spec) ? loadOptions() : loadOptions(usingComponentsOf(file));
+      componentIds.set(key, simulate.load(file, tag, options));
     }
-    const key = `${tag}=${spec}`;
-    if (!npmIds.has(key)) {
-      const file = resolveNpmComponent(spec);
-      if (!file) throw new Error(`component ${spec} does not resolve`);
-      npmIds.set(key, simulate.load(file, tag, loadOptions()));
-    }
-    using[tag] = npmIds.get(key)!;
+    using[tag] = componentIds.get(key)!;
   }
   return using;
 }
@@ -193,7 +183,10 @@ const ids = new Map<string, string>();
  */
 export function renderComponent(relativePath: string, properties: Record<string, unknown> = {}): Rendered {
   const file = path.join(MP_ROOT, relativePath);
-  if (!ids.has(file)) ids.set(file, simulate.load(file, loadOptions(usingComponentsOf(file))));
+  if (!ids.has(file)) {
+    const loaded = Array.from(componentIds.entries()).find(([key]) => key.endsWith(`=${file}`));
+    ids.set(file, loaded ? loaded[1] : simulate.load(file, loadOptions(usingComponentsOf(file))));
+  }
   const id = ids.get(file)!;
   const comp = simulate.render(id, properties);
   comp.attach(document.createElement('parent-wrapper'));
