@@ -36,6 +36,10 @@ export const Errcode = {
   /** simulator choice: tag (or group) name already exists. */
   tagNameExists: 40071,
   invalidExternalUserId: 40096,
+  /** department/list, user/list: the department does not exist. */
+  invalidDepartmentId: 60123,
+  /** simulator choice (a department added under a parent that does not exist). */
+  invalidParentDepartmentId: 60124,
   tagLimitExceeded: 40126,
   /** simulator choice: jscode2session code already used. */
   codeUsed: 40163,

@@ -8,7 +8,8 @@ export { WecomDriver } from './driver';
 export type { WecomDriverOptions, PostOptions, CallbackResult, DeliveryAttempt, SealedCallback } from './driver';
 export { SimulatorState } from './state';
 // The simulator's records: WeCom's reply shapes (../dto.ts) with the fields it always fills required.
-export type { Member, SimExternalContact, SimFollowUser, SimFollowUserTag } from './stores/contacts';
+export type { Member, SimExternalContact, SimFollowUser, SimFollowUserTag, SimMemberStatus } from './stores/contacts';
+export type { SimDepartment } from './stores/departments';
 export type { SimContactWay } from './stores/contact-ways';
 export type { SimCorpTag, SimTagGroup } from './stores/tags';
 export type { MemberVersions, NewGroupMember, SimGroupChat, SimGroupMember } from './stores/groups';
@@ -25,3 +26,4 @@ export { ApiError, Errcode } from './errors';
 export { renderCallbackXml } from './callback-xml';
 export type { CallbackFields, CallbackValue } from './callback-xml';
 export { WELCOME_CODE_TTL_MS } from './api/welcome';
+export { LOGIN_CODE_TTL_MS } from './api/miniprogram';

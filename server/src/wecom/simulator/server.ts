@@ -2,6 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { contactRoutes } from './api/contacts';
 import { contactWayRoutes } from './api/contact-ways';
+import { directoryRoutes } from './api/directory';
 import { groupRoutes } from './api/groups';
 import { messageRoutes } from './api/messages';
 import { miniprogramRoutes } from './api/miniprogram';
@@ -30,8 +31,8 @@ export interface WecomSimulatorOptions {
   now?: () => number;
   /** How many calls (and app messages) to remember; older ones are dropped. Default 200,000. */
   maxCallRecords?: number;
-  /** Members to register up front. */
-  members?: { userid: string; name?: string }[];
+  /** Members to register up front (in the root department unless `department` says otherwise). */
+  members?: { userid: string; name?: string; department?: number[] }[];
   /**
    * WeCom's per-API frequency limits, answered with 45009 (wecom-reference.md §8). Default: the
    * published ones (10,000/min and 150,000/h per corp, 20,000/min and 600,000/h per IP); tests
@@ -49,6 +50,7 @@ const ROUTES: Routes = {
   ...groupRoutes,
   ...messageRoutes,
   ...miniprogramRoutes,
+  ...directoryRoutes,
   ...miscRoutes,
 };
 
@@ -107,7 +109,7 @@ export class WecomSimulator {
     this.frequency = new FrequencyLimiter(options.frequencyLimits ?? WECOM_FREQUENCY_LIMITS, this.now);
     this.tokens = new TokenIssuer(options.corpId, options.secrets, options.tokenTtlSeconds ?? 7200, this.now);
     this.log = new CallLog(maxRecords);
-    for (const m of options.members ?? []) this.state.addMember(m.userid, m.name);
+    for (const m of options.members ?? []) this.state.addMember(m.userid, m.name, m.department ? { department: m.department } : {});
   }
 
   static async start(options: WecomSimulatorOptions): Promise<WecomSimulator> {

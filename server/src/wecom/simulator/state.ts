@@ -1,6 +1,7 @@
 import type { ExternalContact } from '../dto';
 import { ContactWayStore, SimContactWay } from './stores/contact-ways';
 import { ContactStore, Member, SimExternalContact, SimFollowUser } from './stores/contacts';
+import { DepartmentStore, SimDepartment } from './stores/departments';
 import { GroupStore, MemberVersions, NewGroupMember, SimGroupChat } from './stores/groups';
 import { AppMessageStore } from './stores/messages';
 import { LoginCodeStore } from './stores/miniprogram';
@@ -26,6 +27,7 @@ export class SimulatorState {
     readonly templates: TemplateStore;
     readonly messages: AppMessageStore;
     readonly miniprogram: LoginCodeStore;
+    readonly departments: DepartmentStore;
   };
 
   // The stores' collections, by the names handlers and tests have always used.
@@ -57,6 +59,7 @@ export class SimulatorState {
       templates: new TemplateStore(contacts, now),
       messages: new AppMessageStore(maxRecords),
       miniprogram: new LoginCodeStore(now),
+      departments: new DepartmentStore(),
     };
     const s = this.stores;
     this.members = s.contacts.members;
@@ -75,8 +78,27 @@ export class SimulatorState {
 
   // ---- members and customers (stores/contacts) ---------------------------------------------
 
-  addMember(userid: string, name = userid): Member {
-    return this.stores.contacts.addMember(userid, name);
+  /** A member in the directory: in the root department, activated and enabled, unless `fields` say otherwise. */
+  addMember(userid: string, name = userid, fields: Partial<Omit<Member, 'userid' | 'name'>> = {}): Member {
+    for (const id of fields.department ?? []) this.stores.departments.require(id);
+    return this.stores.contacts.addMember(userid, name, fields);
+  }
+
+  /** An admin disables the member in the WeCom admin console (status 2, enable 0); `false` enables them again. */
+  disableMember(userid: string, disabled = true): Member {
+    const member = this.members.get(userid);
+    if (!member) throw new Error(`no member ${userid}`);
+    Object.assign(member, disabled ? { status: 2, enable: 0 } : { status: 1, enable: 1 });
+    return member;
+  }
+
+  /** The member leaves the corp: deleted from the directory, so user/list no longer returns them. */
+  removeMember(userid: string): boolean {
+    return this.stores.contacts.removeMember(userid);
+  }
+
+  addDepartment(input: { id?: number; name: string; parentid?: number; order?: number }): SimDepartment {
+    return this.stores.departments.add(input);
   }
 
   hasMember(userid: string): boolean {
@@ -160,9 +182,12 @@ export class SimulatorState {
     this.stores.messages.remember(key, at, horizonMs);
   }
 
-  /** What `wx.qy.login()` would hand the mini-program: a one-time code for jscode2session. */
-  issueLoginCode(userid: string): string {
-    return this.stores.miniprogram.issue(userid);
+  /**
+   * What `wx.qy.login()` would hand the mini-program: a one-time code for jscode2session.
+   * `corpId` plays a code that jscode2session answers for another corp.
+   */
+  issueLoginCode(userid: string, options: { corpId?: string } = {}): string {
+    return this.stores.miniprogram.issue(userid, options);
   }
 
   // ---- customer groups (stores/groups) ---------------------------------------------------------

@@ -5,7 +5,7 @@ import type { Routes } from './route';
 
 /** WeCom mini-program login (wecom-reference.md §6): codes from `state.issueLoginCode`, single use, ~5 min. */
 
-const LOGIN_CODE_TTL_MS = 5 * 60_000;
+export const LOGIN_CODE_TTL_MS = 5 * 60_000;
 
 export const miniprogramRoutes: Routes = {
   'miniprogram/jscode2session': {
@@ -16,7 +16,7 @@ export const miniprogramRoutes: Routes = {
       if (!record || now() - record.issuedAt > LOGIN_CODE_TTL_MS) throw new ApiError(Errcode.invalidCode, 'invalid code');
       if (record.used) throw new ApiError(Errcode.codeUsed, 'code been used');
       record.used = true;
-      return { corpid: state.corpId, userid: record.userid, session_key: newSessionKey() };
+      return { corpid: record.corpId ?? state.corpId, userid: record.userid, session_key: newSessionKey() };
     },
   },
 };

@@ -4,9 +4,21 @@ import { seconds } from './time';
 
 /** Members, customers and who follows whom (externalcontact/get, list, remark; wecom-reference.md §4). */
 
+/**
+ * A member's `status` in WeCom's member list (user/list): 1 activated, 2 disabled, 4 not yet
+ * activated. (5, left the corp, is never listed: a member who leaves is deleted from the directory.)
+ */
+export type SimMemberStatus = 1 | 2 | 4;
+
+/** A corp member (通讯录成员) as user/list returns them, with the fields Xiansuo reads. */
 export interface Member {
   userid: string;
   name: string;
+  /** Department ids; every member is in at least one (the root, 1, by default). */
+  department: number[];
+  status: SimMemberStatus;
+  /** 1 enabled, 0 disabled (a disabled member also has status 2). */
+  enable: 0 | 1;
 }
 
 /** A customer as the simulator keeps it: the fields WeCom always returns are always set. */
@@ -27,10 +39,15 @@ export class ContactStore {
 
   constructor(private readonly now: () => number) {}
 
-  addMember(userid: string, name = userid): Member {
-    const member = { userid, name };
+  addMember(userid: string, name = userid, fields: Partial<Omit<Member, 'userid' | 'name'>> = {}): Member {
+    const member: Member = { department: [1], status: 1, enable: 1, ...fields, userid, name };
     this.members.set(userid, member);
     return member;
+  }
+
+  /** The member leaves the corp: WeCom deletes them from the directory (their customers stay, awaiting transfer). */
+  removeMember(userid: string): boolean {
+    return this.members.delete(userid);
   }
 
   hasMember(userid: string): boolean {

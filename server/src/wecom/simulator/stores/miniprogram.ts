@@ -7,6 +7,8 @@ export interface LoginCode {
   userid: string;
   issuedAt: number;
   used: boolean;
+  /** The corp jscode2session names for this code: the simulator's own unless a test plays another. */
+  corpId?: string;
 }
 
 export class LoginCodeStore {
@@ -15,9 +17,9 @@ export class LoginCodeStore {
   constructor(private readonly now: () => number) {}
 
   /** What `wx.qy.login()` would hand the mini-program: a one-time code for jscode2session. */
-  issue(userid: string): string {
+  issue(userid: string, options: { corpId?: string } = {}): string {
     const code = newLoginCode();
-    this.codes.set(code, { code, userid, issuedAt: this.now(), used: false });
+    this.codes.set(code, { code, userid, issuedAt: this.now(), used: false, ...options });
     return code;
   }
 }
