@@ -39,7 +39,7 @@ describe('chat toolbar entry', () => {
     wx.signIn(fixtures.loginRep());
     wx.on('GET', '/api/mp/contacts/wmOTHER/lead', { status: 404, body: fixtures.errors.notFound() });
     const page = await openPage('lead', { externalUserId: 'wmOTHER' });
-    expect(page.text()).toContain('内容不存在或您无权查看');
+    expect(page.text()).toContain('线索不存在或您无权查看');
   });
 
   it('opened elsewhere in WeCom, says where to open it and offers the lead list', async () => {

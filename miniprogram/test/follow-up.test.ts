@@ -67,10 +67,10 @@ describe('follow-up form', () => {
 
   it('a refusal is shown in Chinese and the form stays to try again', async () => {
     const page = await openForm();
-    wx.on('POST', '/api/mp/leads/101/follow-ups', { status: 404, body: fixtures.errors.notFound() });
+    wx.on('POST', '/api/mp/leads/101/follow-ups', { status: 403, body: fixtures.errors.forbidden() });
     await page.change('#outcome', { value: 'interested' });
     await page.tap('#submit');
-    expect(wx.toasts).toEqual(['内容不存在或您无权查看']);
+    expect(wx.toasts).toEqual(['只有线索负责人可以记录跟进']);
     expect(wx.navigations).toEqual([]);
     expect(page.data.submitting).toBe(false);
     expect(page.text()).toContain('保存跟进');

@@ -167,7 +167,6 @@ describe('lead detail', () => {
     wx.signIn(fixtures.loginRep());
     wx.on('GET', '/api/mp/leads/999', { status: 404, body: fixtures.errors.notFound() });
     const page = await openPage('lead', { id: '999' });
-    expect(page.text()).toContain('内容不存在或您无权查看');
-    expect(page.text()).not.toContain('lead not found');
+    expect(page.text()).toContain('线索不存在或您无权查看');
   });
 });

@@ -121,7 +121,7 @@ describe('lead list', () => {
     const page = await openPage('leads');
     expect(page.text()).toContain('暂无线索，客户添加您的企业微信后会出现在这里');
 
-    await page.change('#grade-picker', { value: '4' });
+    await page.change('#grade-picker', { value: '3' });
     expect(page.text()).toContain('没有符合条件的线索');
   });
 

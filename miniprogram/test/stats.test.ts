@@ -21,10 +21,10 @@ describe('manager stats', () => {
 
     const funnel = page.find('#funnel');
     expect(funnel).toBeTruthy();
-    expect(page.texts('chart__label')).toEqual(['新线索', '已联系', '已确认意向', '商机', '已成交', '上海展会 2026', '官网表单', '张三', '赵六', '钱七']);
+    expect(page.texts('chart__label')).toEqual(['新线索', '已联系', '已确认意向', '商机', '已成交', '上海展会 2026', '官网表单', '自然流量', '张三', '赵六', '钱七']);
     expect(page.texts('chart__value')).toEqual([
       '120 条', '84 条', '40 条', '18 条', '9 条',
-      '10.0%（6/60）', '6.7%（3/45）',
+      '10.0%（6/60）', '6.7%（3/45）', '0.0%（0/15）',
       '35 分钟（40 条）', '2 小时 30 分钟（22 条）', '暂无（0 条）',
     ]);
     for (const title of ['转化漏斗', '渠道转化率', '销售响应时长']) expect(page.text()).toContain(title);
@@ -49,7 +49,7 @@ describe('manager stats', () => {
     const page = await openPage('stats');
     expect(page.text()).toContain('所选时间内没有数据');
     await page.tap('#preset-90');
-    expect(page.text()).toContain('内容不存在或您无权查看');
+    expect(page.text()).toContain('线索不存在或您无权查看');
 
     wx.reset();
     wx.install();

@@ -24,4 +24,5 @@ export const outcomeLabel = (outcome: string | null) =>
 
 export const GENDER_LABELS: Record<string, string> = { '0': '未知', '1': '男', '2': '女' };
 
-export const GRADES = ['A', 'B', 'C', 'D'];
+/** Scoring grades leads A, B or C (the server refuses any other grade filter). */
+export const GRADES = ['A', 'B', 'C'];

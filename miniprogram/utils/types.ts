@@ -27,7 +27,7 @@ export interface LoginResponse extends SessionTokens {
   member: Member;
 }
 
-export type Grade = 'A' | 'B' | 'C' | 'D';
+export type Grade = 'A' | 'B' | 'C';
 export type LeadScope = 'mine' | 'pool' | 'team';
 export type LeadSort = 'score' | 'next_step';
 
@@ -128,6 +128,7 @@ export interface Entry {
 
 export interface Stats {
   funnel: { stage: string; label: string; count: number }[];
-  channels: { id: number; name: string; leads: number; won: number; conversionRate: number }[];
+  /** `id` null: organic leads (no channel). */
+  channels: { id: number | null; name: string; leads: number; won: number; conversionRate: number }[];
   responseTimes: { userId: string; name: string; medianMinutes: number | null; leads: number }[];
 }
