@@ -76,6 +76,8 @@ const envSchema = z.object({
   INSTANCE_ID: optionalString.pipe(z.string().regex(INSTANCE_ID, `must be 1-${INSTANCE_ID_MAX} of A-Z a-z 0-9 . _ : -`).optional()),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   DEMO_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  // Requests one mini-program session may make a minute (and 30 times that an hour).
+  MP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -112,6 +114,8 @@ export interface AppConfig {
   wecomRateLimitPerMinute?: number;
   wecomRateLimitPerHour?: number;
   demoSimulatorPort: number;
+  /** Requests per minute one mini-program session may make (an hour: 30 times that); absent: 120. */
+  mpRateLimitPerMinute?: number;
   /** Take the client address from X-Forwarded-For (only behind a proxy that overwrites it). */
   trustProxy: boolean;
   /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
@@ -184,6 +188,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     wecomRateLimitPerMinute: env.WECOM_RATE_LIMIT_PER_MINUTE,
     wecomRateLimitPerHour: env.WECOM_RATE_LIMIT_PER_HOUR,
     demoSimulatorPort: env.DEMO_SIMULATOR_PORT,
+    mpRateLimitPerMinute: env.MP_RATE_LIMIT_PER_MINUTE,
     trustProxy: env.TRUST_PROXY,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
   };

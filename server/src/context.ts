@@ -24,4 +24,6 @@ export interface AppContext {
   localIntake?: LocalIntake;
   /** Demo mode only: the in-process WeCom simulator. */
   demoSimulator?: WecomSimulator;
+  /** Epoch ms for member sessions' expiry; Date.now unless a test moves time on. */
+  clock?: () => number;
 }

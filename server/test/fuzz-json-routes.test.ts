@@ -67,7 +67,8 @@ describe('fuzz: random JSON to every JSON route never answers 5xx', () => {
   let repToken = '';
   let leadId = 0;
   beforeAll(async () => {
-    h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
+    // Hundreds of requests on one member session: above the per-session limit of a real one.
+    h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] }, config: { mpRateLimitPerMinute: 100_000 } });
     const channel = await h.admin('POST', '/api/admin/channels', { name: '展会', userIds: ['zhangsan'], tags: ['展会'], welcomeText: '您好' });
     await h.admin('POST', '/api/admin/teams', { name: '一组', members: ['zhangsan', 'lisi'] });
     await h.driver.customerAddsRep({ userId: 'zhangsan', state: channel.body.state, customer: { name: '客户甲' } as never });

@@ -45,7 +45,8 @@ describe('phone masking crawl: every GET route, as admin and as rep', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] } });
+    // Hundreds of requests on one member session: above the per-session limit of a real one.
+    h = await startHarness({ simulator: { members: [{ userid: 'zhangsan' }, { userid: 'lisi' }] }, config: { mpRateLimitPerMinute: 100_000 } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-crawl-'));
     const ok = (r: { status: number; body: any }, what: string) => {
       if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Harness, startHarness } from './support/harness';
 import { rawRequest, routeTable, spellingsOf } from './support/route-table';
-import { signInRep } from './support/factories';
+import { makeMember, signIn, signInRep } from './support/factories';
 
 /** The only routes anyone may call without credentials. Every other route must answer 401. */
 const PUBLIC_ROUTES = new Set([
@@ -10,6 +10,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /wecom/callback',
   'POST /wecom/callback',
   'POST /api/mp/login',
+  'POST /api/mp/refresh',
   'OPTIONS /api/public/forms/:formKey/submissions',
   'POST /api/public/forms/:formKey/submissions',
 ]);
@@ -104,7 +105,9 @@ describe('authentication on every non-public route', () => {
 
   it('every /api/mp route, under every other spelling, answers 401 without credentials (sign-in included)', async () => {
     const routes = routeTable(h.runtime.ctx).filter((r) => r.pattern.startsWith('/api/mp/'));
-    expect(routes.map((r) => `${r.method} ${r.pattern}`)).toEqual(expect.arrayContaining(['POST /api/mp/login', 'GET /api/mp/me', 'GET /api/mp/leads']));
+    expect(routes.map((r) => `${r.method} ${r.pattern}`)).toEqual(
+      expect.arrayContaining(['POST /api/mp/login', 'POST /api/mp/refresh', 'POST /api/mp/logout', 'GET /api/mp/me', 'GET /api/mp/leads']),
+    );
     const failures: string[] = [];
     for (const route of routes) {
       const body = ['GET', 'DELETE', 'OPTIONS'].includes(route.method) ? undefined : '{}';
@@ -161,7 +164,8 @@ describe('authentication on every non-public route', () => {
     expect(other.status).toBe(401);
   });
 
-  it('member login: a bad, reused or foreign code is refused', async () => {
+  it('member login: a bad or reused code is refused', async () => {
+    await makeMember(h, 'zhangsan');
     const post = (code: string) =>
       fetch(`${h.url}/api/mp/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
     expect((await post('not-a-code')).status).toBe(401);
@@ -171,31 +175,29 @@ describe('authentication on every non-public route', () => {
     expect((await post('')).status).toBe(400);
   });
 
-  it('expired sessions are refused, and the daily prune deletes them (and only them)', async () => {
-    const { RepSession } = await import('../src/auth/rep-session.entity');
-    const { pruneRepSessionsTask } = await import('../src/auth/session-prune-task');
+  it('the daily prune deletes sessions whose refresh token expired and sessions revoked a day ago, and only them', async () => {
+    const { MemberSession } = await import('../src/auth/member-session.entity');
+    const { pruneMemberSessionsTask } = await import('../src/auth/session-prune-task');
     const { runTaskOnce } = await import('../src/scheduler/run-task-once');
-    const login = async () => {
-      const r = await fetch(`${h.url}/api/mp/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ code: h.sim.state.issueLoginCode('zhangsan') }),
-      });
-      return ((await r.json()) as { token: string }).token;
-    };
-    const [stale, fresh] = [await login(), await login()];
-    const sessions = h.runtime.ctx.dataSource.getRepository(RepSession);
-    const staleHash = createHash('sha256').update(stale).digest('hex');
-    await sessions.update({ tokenHash: staleHash }, { expiresAt: Date.now() - 1000 });
-    const me = (token: string) => fetch(`${h.url}/api/mp/leads`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await me(stale)).status).toBe(401);
-    expect((await me(fresh)).status).toBe(200);
+    await makeMember(h, 'zhangsan');
+    const [expired, revoked, revokedToday, fresh] = [await signIn(h, 'zhangsan'), await signIn(h, 'zhangsan'), await signIn(h, 'zhangsan'), await signIn(h, 'zhangsan')];
+    const sessions = h.runtime.ctx.dataSource.getRepository(MemberSession);
+    const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+    const now = Date.now();
+    await sessions.update({ accessHash: hashOf(expired.accessToken) }, { accessExpiresAt: now - 1000, refreshExpiresAt: now - 1000 });
+    await sessions.update({ accessHash: hashOf(revoked.accessToken) }, { revokedAt: now - 25 * 3600_000, revokedReason: 'logout' });
+    await sessions.update({ accessHash: hashOf(revokedToday.accessToken) }, { revokedAt: now - 3600_000, revokedReason: 'logout' });
+    const me = (token: string) => fetch(`${h.url}/api/mp/me`, { headers: { authorization: `Bearer ${token}` } });
+    for (const gone of [expired, revoked, revokedToday]) expect((await me(gone.accessToken)).status).toBe(401);
+    expect((await me(fresh.accessToken)).status).toBe(200);
 
     const before = await sessions.count();
-    await runTaskOnce(h.runtime.ctx, pruneRepSessionsTask, Date.now());
-    expect(await sessions.count()).toBe(before - 1);
-    expect(await sessions.findOneBy({ tokenHash: staleHash })).toBeNull();
-    expect((await me(fresh)).status).toBe(200);
+    await runTaskOnce(h.runtime.ctx, pruneMemberSessionsTask, now);
+    expect(await sessions.count()).toBe(before - 2);
+    expect(await sessions.findOneBy({ accessHash: hashOf(expired.accessToken) })).toBeNull();
+    expect(await sessions.findOneBy({ accessHash: hashOf(revoked.accessToken) })).toBeNull();
+    expect(await sessions.findOneBy({ accessHash: hashOf(revokedToday.accessToken) })).not.toBeNull();
+    expect((await me(fresh.accessToken)).status).toBe(200);
   });
 
   it('a worker process (ROLE=worker) serves only its health probes', async () => {

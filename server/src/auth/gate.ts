@@ -3,8 +3,7 @@ import type { Context, Next } from 'koa';
 import type { AppContext } from '../context';
 import { HttpError } from '../http/errors';
 import type { MemberActor } from '../members/member-actor';
-import { loadMemberActor } from '../members/load-actor';
-import { findRepSession } from './rep-sessions';
+import { findSessionActor } from './member-sessions';
 import { surfaceOf } from './surfaces';
 
 /** Who is calling, once the gate has let a request through. */
@@ -44,9 +43,11 @@ export function authGate(app: AppContext) {
       ctx.state.actor = { kind: 'admin' } satisfies Actor;
     } else if (surface === 'mp') {
       const token = bearerToken(ctx);
-      const session = token ? await findRepSession(app, token) : null;
-      if (!session) unauthorized(ctx, REALMS.member, 'sign in through the mini-program first');
-      ctx.state.actor = (await loadMemberActor(app.dataSource.manager, session.userId)) satisfies Actor;
+      const found = token ? await findSessionActor(app, token) : null;
+      // Expired, revoked, or the member was disabled, left or lost every role: sign in again.
+      if (!found) unauthorized(ctx, REALMS.member, '登录已失效，请重新登录');
+      ctx.state.actor = found.actor satisfies Actor;
+      ctx.state.sessionId = found.sessionId;
     }
     await next();
   };
@@ -59,7 +60,7 @@ export function authGate(app: AppContext) {
 export function requireActor(kind: Actor['kind']) {
   return async (ctx: Context, next: Next) => {
     if ((ctx.state.actor as Actor | undefined)?.kind !== kind) {
-      unauthorized(ctx, REALMS[kind], 'credentials for this surface are required');
+      unauthorized(ctx, REALMS[kind], kind === 'member' ? '请先登录' : 'credentials for this surface are required');
     }
     await next();
   };

@@ -20,7 +20,11 @@ import { Setting } from '../settings/setting.entity';
 import { FormSubmission } from '../capture/form-submission.entity';
 import { FormRateLimit } from '../capture/forms/form-rate-limit.entity';
 import { LeadMerge } from '../leads/merge/lead-merge.entity';
-import { RepSession } from '../auth/rep-session.entity';
+import { MemberSession } from '../auth/member-session.entity';
+import { Member } from '../members/member.entity';
+import { MemberRoleRow } from '../members/member-role.entity';
+import { ManagedTeam } from '../members/managed-team.entity';
+import { Store } from '../members/store.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 
 export const entities = [
@@ -46,6 +50,10 @@ export const entities = [
   FormSubmission,
   FormRateLimit,
   LeadMerge,
-  RepSession,
+  Member,
+  MemberRoleRow,
+  ManagedTeam,
+  Store,
+  MemberSession,
   AuditLog,
 ];

@@ -3,9 +3,10 @@ import { poolReleaseTask } from '../leads/pool/release-task';
 import { followUpReminderTask } from '../leads/follow-ups/reminders';
 import { scoreDecayTask } from '../leads/scoring/decay-task';
 import { pruneQueuesTask } from '../queue/prune-task';
-import { pruneRepSessionsTask } from '../auth/session-prune-task';
+import { pruneMemberSessionsTask } from '../auth/session-prune-task';
+import { memberSyncTask } from '../members/sync';
 
 export type { ScheduledTask } from './scheduled-task';
 
 /** Every recurring task, each run once per cron slot across all instances (scheduler.ts). */
-export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneRepSessionsTask];
+export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneMemberSessionsTask, memberSyncTask];
