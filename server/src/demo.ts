@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from './config';
+import type { AppContext } from './context';
 import type { Logger } from './logger';
+import { createStore, getMember, updateMember } from './members/commands';
+import type { MemberRole } from './members/member-actor';
+import { Store } from './members/store.entity';
+import { syncMembers } from './members/sync';
+import { createTeam } from './teams/commands';
+import { Team } from './teams/team.entity';
 import { WecomSimulator } from './wecom/simulator';
 
 /**
@@ -19,7 +26,17 @@ const DEMO = {
     { userid: 'zhangsan', name: '张三' },
     { userid: 'lisi', name: '李四' },
     { userid: 'wangwu', name: '王五' },
+    { userid: 'zhaoliu', name: '赵六' },
   ],
+  /** Seeded once (seedDemoMembers): a team, a store, and a role for every simulated member. */
+  team: { name: '演示销售组', members: ['zhangsan', 'lisi'] },
+  store: { name: '静安店' },
+  roles: {
+    zhangsan: { roles: ['rep'] },
+    lisi: { roles: ['rep'] },
+    wangwu: { roles: ['manager'], managesDemoTeam: true },
+    zhaoliu: { roles: ['store_staff'], inDemoStore: true },
+  } as Record<string, { roles: MemberRole[]; managesDemoTeam?: boolean; inDemoStore?: boolean }>,
 };
 
 /** Where demo mode keeps what it generates: ./data, beside the default SQLite database. */
@@ -123,6 +140,34 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
       (config.host === '127.0.0.1' ? ' Listening on 127.0.0.1 only; set HOST to reach the demo from other machines.' : ''),
   );
   return { config: demoConfig, simulator };
+}
+
+/**
+ * Demo mode: the simulated members become Xiansuo members (a member sync through the simulator)
+ * with a role each, so a newcomer can sign in to the mini-program as any of them at once: 张三
+ * and 李四 reps in 演示销售组, 王五 its manager, 赵六 store staff at 静安店. Only members without
+ * a role get one, so roles changed through the admin API survive a restart.
+ */
+export async function seedDemoMembers(ctx: AppContext): Promise<void> {
+  await syncMembers(ctx);
+  const team =
+    (await ctx.dataSource.getRepository(Team).findOneBy({ name: DEMO.team.name })) ??
+    (await createTeam(ctx, {
+      name: DEMO.team.name,
+      maxActiveLeads: 200,
+      followUpHours: null,
+      dailyClaimLimit: null,
+      members: DEMO.team.members.map((userId) => ({ userId, active: true })),
+    }));
+  const store = (await ctx.dataSource.getRepository(Store).findOneBy({ name: DEMO.store.name })) ?? (await createStore(ctx, { name: DEMO.store.name }));
+  for (const [userId, grant] of Object.entries(DEMO.roles)) {
+    if ((await getMember(ctx, userId)).roles.length) continue;
+    await updateMember(ctx, userId, {
+      roles: grant.roles,
+      ...(grant.managesDemoTeam ? { managedTeamIds: [team.id] } : {}),
+      ...(grant.inDemoStore ? { storeId: store.id } : {}),
+    });
+  }
 }
 
 export const demoCorp = DEMO;

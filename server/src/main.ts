@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { startDemoWecom } from './demo';
+import { seedDemoMembers, startDemoWecom } from './demo';
 import { createLogger } from './logger';
 import { startRuntime } from './runtime';
 
@@ -23,6 +23,10 @@ async function main() {
     simulator = demo.simulator;
   }
   const runtime = await startRuntime(config, { logger, demoSimulator: simulator });
+  if (simulator) {
+    // Members to sign in as: a failure here leaves the demo usable through the admin API.
+    await seedDemoMembers(runtime.ctx).catch((error: Error) => logger.warn({ err: error.message }, 'demo: seeding members and roles failed'));
+  }
   logger.info(
     { url: runtime.url, role: config.role, database: config.databaseUrl.split(':')[0], instanceId: config.instanceId, demoMode: config.demoMode },
     'xiansuo started',

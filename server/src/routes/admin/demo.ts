@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { getChannel } from '../../channels/commands';
 import { notFound } from '../../http/errors';
-import { WecomDriver, WecomSimulator } from '../../wecom/simulator';
+import { LOGIN_CODE_TTL_MS, WecomDriver, WecomSimulator } from '../../wecom/simulator';
+import { userIdParam } from '../../members/schemas';
 
 const simulateAddSchema = z.object({
   channelId: z.number().int().positive().optional(),
@@ -36,6 +37,15 @@ export function demoAdminRoutes(app: AppContext, simulator: WecomSimulator | und
     });
     ctx.status = 202;
     ctx.body = { externalUserId: result.externalUserId, callbackStatus: result.response.status };
+  });
+
+  // What wx.qy.login() would give a simulated member in WeCom: a one-time code for
+  // POST /api/mp/login, so the mini-program can be tried as any member and role.
+  router.post('/login-code', async (ctx) => {
+    if (!simulator || !app.config.demoMode) throw notFound('demo endpoint (only in demo mode)');
+    const { userId } = z.object({ userId: userIdParam }).parse(ctx.request.body ?? {});
+    if (!simulator.state.hasMember(userId)) throw notFound('simulated member');
+    ctx.body = { userId, code: simulator.state.issueLoginCode(userId), expiresInSeconds: LOGIN_CODE_TTL_MS / 1000 };
   });
   return router;
 }
