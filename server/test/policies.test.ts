@@ -4,11 +4,12 @@ import { HttpError } from '../src/http/errors';
 import type { Lead } from '../src/leads/lead.entity';
 import { filteredLeads } from '../src/leads/queries';
 import { AuditLog } from '../src/audit/audit-log.entity';
+import { LeadAssignment } from '../src/leads/lead-assignment.entity';
 import type { MemberActor, MemberRole } from '../src/members/member-actor';
 import { ADMIN_ACTOR, PolicyActor } from '../src/policies/actor';
 import { auditListSql, auditScopeOf, canSeeAuditRow } from '../src/policies/audit';
 import { authorizeEntry, canSeeEntry, entryListSql, storeForNewEntry } from '../src/policies/entry';
-import { authorizeLead, canSeeLead, LeadAction, leadActions, leadListSql, LeadListScope, leadScopeOf, mayDo } from '../src/policies/lead';
+import { authorizeClaim, authorizeLead, canSeeLead, LeadAction, leadActions, leadListSql, LeadListScope, leadScopeOf, mayDo } from '../src/policies/lead';
 import { statsScopeOf } from '../src/policies/stats';
 import { Team } from '../src/teams/team.entity';
 import { TeamMember } from '../src/teams/team-member.entity';
@@ -231,6 +232,32 @@ describe('policies', () => {
         expect({ name, list, got }).toEqual({ name, list, got: want === 404 ? 404 : [...want!].sort() });
       }
     }
+  });
+
+  it('a pool lead claimed by someone else: 409 already claimed for those who saw it in their pool, for a day; 404 for the rest', async () => {
+    const claimedAt = Date.now();
+    const lead = await makeLead(ds, { ownerUserId: 'rep-a', teamId: t1, assignedAt: claimedAt });
+    const history = (kind: 'released' | 'claimed', at: number, teamId: number | null, toUserId: string | null) =>
+      ds.getRepository(LeadAssignment).insert({ leadId: lead.id, kind, fromUserId: null, toUserId, teamId, reason: kind, createdAt: at });
+    await history('released', claimedAt - 60_000, t1, null);
+    await history('claimed', claimedAt, t1, 'rep-a');
+    const outcome = async (name: string, now = claimedAt) => {
+      const scope = await leadScopeOf(ds.manager, actors[name]);
+      try {
+        await authorizeClaim(ds.manager, scope, lead, now);
+        return 200;
+      } catch (error) {
+        return (error as HttpError).code;
+      }
+    };
+    // rep-b and the seller-manager work in T1: it was in their pool.
+    expect({ repB: await outcome('repB'), sellerManager: await outcome('sellerManager') }).toEqual({ repB: 'already_claimed', sellerManager: 'already_claimed' });
+    // T2's rep, a rep in no team, a clerk: never in their pool.
+    expect({ repC: await outcome('repC'), loneRep: await outcome('loneRep'), clerk: await outcome('clerk') }).toEqual({ repC: 'not_found', loneRep: 'not_found', clerk: 'not_found' });
+    // The owner's retry passes (the command answers the same lead); T1's manager sees the lead but does not claim.
+    expect({ repA: await outcome('repA'), manager1: await outcome('manager1') }).toEqual({ repA: 200, manager1: 'forbidden' });
+    // A day later it is simply not theirs.
+    expect(await outcome('repB', claimedAt + 25 * 3_600_000)).toBe('not_found');
   });
 
   it('entries: store staff see only their own, admins all, everyone else nothing (404)', () => {

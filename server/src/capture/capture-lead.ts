@@ -13,6 +13,7 @@ import { scoreNewLead } from '../leads/scoring/score-new-lead';
 import { addTimelineEntries, TimelineInput } from '../leads/timeline';
 import { normalizePhone } from './contact-fields';
 import { followMerges, resolveIdentity } from './identity';
+import type { ExternalContact, FollowUser } from '../wecom/dto';
 
 type Attributes = Record<string, string | number | boolean>;
 
@@ -60,6 +61,29 @@ export interface CaptureLeadInput {
   alsoOnTimeline?: Array<Omit<TimelineInput, 'leadId'>>;
   /** The behaviour signal scoring counts (channel, group_join, form_submit, import). */
   activity?: { kind: string; value?: string | null; data?: Record<string, unknown> | null; dedupKey: string } | null;
+}
+
+/**
+ * A WeCom customer as a capture's identity and profile: what externalcontact/get said about them
+ * (`contact`, possibly unavailable) and their relation to the rep (`follow`, whose remark may
+ * carry their phone). WeCom's own name and avatar are authoritative.
+ */
+export function wecomContactCapture(
+  externalUserId: string,
+  contact: ExternalContact | undefined,
+  follow: FollowUser | undefined,
+): Pick<CaptureLeadInput, 'identity' | 'profile' | 'profileIsAuthoritative'> {
+  return {
+    identity: { externalUserId, unionid: contact?.unionid || null, remarkPhones: follow?.remark_mobiles },
+    profile: {
+      name: contact?.name,
+      avatar: contact?.avatar ?? null,
+      contactType: contact?.type ?? null,
+      gender: contact?.gender ?? null,
+      corpName: contact?.corp_name ?? null,
+    },
+    profileIsAuthoritative: true,
+  };
 }
 
 export interface CaptureResult {

@@ -7,7 +7,7 @@ import { hasRole, hidden } from '../policies/actor';
 import { authorizeLead, leadScopeOf, type LeadScope } from '../policies/lead';
 import { ContactDetails, getExternalContact } from '../wecom/contact-api';
 import { WecomApiError } from '../wecom/errors';
-import { captureLead } from './capture-lead';
+import { captureLead, wecomContactCapture } from './capture-lead';
 import { followMerges } from './identity';
 
 /** WeCom: no such external_userid (40096), or nobody in the corp follows them (84061). */
@@ -40,7 +40,6 @@ export async function leadOfChatContact(ctx: AppContext, actor: MemberActor, ext
   }
   const follow = details.follow_user.find((f) => f.userid === actor.userId);
   if (!follow) throw hidden('客户');
-  const contact = details.external_contact;
   const key = `chat-toolbar:${externalUserId}:${actor.userId}`;
   const occurredAt = follow.createtime ? follow.createtime * 1000 : Date.now();
   const leadId = await ctx.dataSource.transaction(async (m) => {
@@ -49,15 +48,7 @@ export async function leadOfChatContact(ctx: AppContext, actor: MemberActor, ext
       source: 'wecom',
       key,
       occurredAt,
-      identity: { externalUserId, unionid: contact?.unionid || null, remarkPhones: follow.remark_mobiles },
-      profile: {
-        name: contact?.name,
-        avatar: contact?.avatar ?? null,
-        contactType: contact?.type ?? null,
-        gender: contact?.gender ?? null,
-        corpName: contact?.corp_name ?? null,
-      },
-      profileIsAuthoritative: true,
+      ...wecomContactCapture(externalUserId, details.external_contact, follow),
       // Opening the chat is the rep's doing, not the customer reaching out.
       isInteraction: false,
       owner: { userId: actor.userId, reason: '成员在聊天工具栏中打开了该客户' },

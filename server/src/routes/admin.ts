@@ -13,6 +13,7 @@ import { leadMergeAdminRoutes } from './admin/lead-merges';
 import { followUpAdminRoutes } from './admin/follow-ups';
 import { statsAdminRoutes } from './admin/stats';
 import { demoAdminRoutes } from './admin/demo';
+import { auditAdminRoutes } from './admin/audit';
 import { memberAdminRoutes } from './admin/members';
 
 /** Everything under /api/admin: bearer ADMIN_TOKEN (checked by the auth gate, and again here), JSON bodies up to 256 KB. */
@@ -20,7 +21,7 @@ export function adminRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/admin' });
   router.use(requireActor('admin'));
   router.use(jsonBody({ limit: '256kb' }));
-  for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), memberAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
+  for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), auditAdminRoutes(app), memberAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
     router.use(sub.routes(), sub.allowedMethods());
   }
   return router;

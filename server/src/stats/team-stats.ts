@@ -1,4 +1,6 @@
+import { In } from 'typeorm';
 import type { AppContext } from '../context';
+import { Member } from '../members/member.entity';
 import type { StatsScope } from '../policies/stats';
 import { PIPELINE, STAGE_LABELS } from '../leads/stages/transitions';
 import { channelConversionOf } from './channels';
@@ -22,15 +24,19 @@ export async function teamStats(ctx: AppContext, scope: StatsScope, range: Stats
   const byOwner = new Map<string, CohortLead[]>((scope.all ? [] : scope.owners).map((userId) => [userId, []]));
   for (const lead of leads) if (lead.ownerUserId) byOwner.set(lead.ownerUserId, [...(byOwner.get(lead.ownerUserId) ?? []), lead]);
   const channels = await channelConversionOf(ctx, leads);
+  const userIds = [...byOwner.keys()].sort();
+  const members = userIds.length ? await ctx.dataSource.getRepository(Member).find({ where: { userId: In(userIds) }, select: { userId: true, name: true } }) : [];
+  const names = new Map(members.map((m) => [m.userId, m.name]));
   return {
     from: range.from,
     to: range.to,
     funnel: PIPELINE.map((stage) => ({ stage, label: STAGE_LABELS[stage], count: reached[stage] })),
     channels: channels.map((c) => ({ id: c.channelId, name: c.channelId === null ? ORGANIC : (c.name ?? '未知渠道'), leads: c.leads, won: c.won, conversionRate: c.conversionRate })),
-    responseTimes: [...byOwner.keys()].sort().map((userId) => {
+    responseTimes: userIds.map((userId) => {
       const owned = byOwner.get(userId)!;
       const { medianSeconds } = secondsSummary(responseSeconds(owned));
-      return { userId, name: userId, medianMinutes: medianSeconds === null ? null : Math.round(medianSeconds / 6) / 10, leads: owned.length };
+      // The WeCom name from the member sync; a rep the sync has not seen goes by their userid.
+      return { userId, name: names.get(userId) ?? userId, medianMinutes: medianSeconds === null ? null : Math.round(medianSeconds / 6) / 10, leads: owned.length };
     }),
   };
 }

@@ -2,7 +2,7 @@ import type { ContactAddedEvent } from '../../wecom/events';
 import type { AppContext } from '../../context';
 import type { EventMeta } from '../../inbox/handlers';
 import { recentChannelForState } from '../../channels/attribution';
-import { captureLead } from '../../capture/capture-lead';
+import { captureLead, wecomContactCapture } from '../../capture/capture-lead';
 import { ContactDetails, getExternalContact } from '../../wecom/contact-api';
 import { WecomApiError } from '../../wecom/errors';
 import { syncLeadTagsFromWecom } from '../sync-tags';
@@ -38,15 +38,7 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
       source: 'wecom',
       key,
       occurredAt,
-      identity: { externalUserId: event.externalUserId, unionid: contact?.unionid || null, remarkPhones: follow?.remark_mobiles },
-      profile: {
-        name: contact?.name,
-        avatar: contact?.avatar ?? null,
-        contactType: contact?.type ?? null,
-        gender: contact?.gender ?? null,
-        corpName: contact?.corp_name ?? null,
-      },
-      profileIsAuthoritative: true,
+      ...wecomContactCapture(event.externalUserId, contact, follow),
       isInteraction: true,
       owner: { userId: event.userId, reason: '客户添加了该成员' },
       channel: channel ? { id: channel.id, name: channel.name, tagNames: channel.tagNames } : null,
