@@ -105,7 +105,7 @@ function navigationBar(window, title, back) {
   );
 }
 
-function document({ css, body, window, title, back }) {
+function document({ css, body, window, title, back, screen }) {
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -115,7 +115,7 @@ function document({ css, body, window, title, back }) {
 <style>${WECHAT_CSS}</style>
 <style>${css}</style>
 </head>
-<body style="background:${escapeHtml(window.backgroundColor ?? '#fff')}">
+<body${screen ? ' class="mp-screen"' : ''} style="background:${escapeHtml(window.backgroundColor ?? '#fff')}">
 ${navigationBar(window, title, back)}
 ${body}
 <script>${REPLAY}</script>
@@ -165,7 +165,7 @@ describe('screenshots', () => {
           const icons = iconCss(body);
           const css = `${pageCss({ mpRoot: MP_ROOT, pageFile, pagePrefix: root.tagName.toLowerCase(), resolveNpmComponent })}\n${icons.css}`;
           const window = windowOf(MP_ROOT, scenario.page);
-          const html = document({ css, body, window, title: titles.at(-1) ?? window.navigationBarTitleText, back: scenario.back });
+          const html = document({ css, body, window, title: titles.at(-1) ?? window.navigationBarTitleText, back: scenario.back, screen: scenario.viewport });
 
           const warnings = [];
           const unrendered = placeholders(root);

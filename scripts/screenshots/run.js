@@ -56,7 +56,7 @@ function checkTools() {
 function renderPages(out, only, canvasSizesFile) {
   const env = { ...process.env, SCREENSHOTS_OUT: out, SCREENSHOTS_ONLY: only.join(',') };
   if (canvasSizesFile) env.SCREENSHOTS_CANVAS_SIZES = canvasSizesFile;
-  const result = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '-c', path.join(__dirname, 'jest.config.js')], {
+  const result = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '-c', path.join(__dirname, 'jest.config.js'), '--forceExit'], {
     cwd: ROOT,
     stdio: 'inherit',
     env,
@@ -112,6 +112,12 @@ async function photograph(page, out, shots) {
     await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
     console.log(`  ${path.relative(ROOT, file)}`);
   }
+}
+
+function pagesWithoutScenario() {
+  const { pages } = JSON.parse(fs.readFileSync(path.join(ROOT, 'miniprogram', 'app.json'), 'utf8'));
+  const shown = new Set(require('./scenarios').scenarios.map((s) => `pages/${s.page}/${s.page}`));
+  return pages.filter((p) => !shown.has(p));
 }
 
 /** Step 4: the page that shows them. */
@@ -181,6 +187,8 @@ async function main() {
     await photograph(page, out, shots);
     writeDoc();
     for (const s of shots) for (const w of s.warnings) console.warn(`warning: ${s.name}: ${w}`);
+    const missing = pagesWithoutScenario();
+    if (missing.length) console.warn(`warning: pages in app.json with no scenario (add one to scripts/screenshots/scenarios.js): ${missing.join(', ')}`);
   } finally {
     if (browser) await browser.close();
     fs.rmSync(out, { recursive: true, force: true });

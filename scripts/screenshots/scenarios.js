@@ -31,6 +31,16 @@ const scenarios = [
     setup() {},
   },
   {
+    name: 'login-loading',
+    page: 'login',
+    caption: 'Signing in inside WeCom: the loading state while the server answers',
+    setup(wx, fixtures) {
+      wx.qy = { code: 'qy-code-1' };
+      // Answered long after the picture is taken (./run.js ends jest with --forceExit).
+      wx.on('POST', '/api/mp/login', { body: fixtures.loginRep(), delayMs: 600000 });
+    },
+  },
+  {
     name: 'login-refused',
     page: 'login',
     caption: 'Sign-in refused: the server\'s Chinese message and 重试 (retry)',
@@ -93,6 +103,23 @@ const scenarios = [
     setup: ownLead,
     async act(page) {
       await page.tap('#reveal');
+    },
+  },
+  {
+    name: 'lead-revealed',
+    page: 'lead',
+    query: { id: '101' },
+    back: true,
+    caption: 'After the reveal: the whole number, and 拨打 (call)',
+    viewport: true,
+    setup(wx, fixtures) {
+      ownLead(wx, fixtures);
+      wx.on('POST', '/api/mp/leads/101/phone/reveal', { body: fixtures.reveal() });
+    },
+    async act(page) {
+      await page.tap('#reveal');
+      await page.type('#purpose', '电话回访客户');
+      await page.tap('#reveal-confirm');
     },
   },
   {
