@@ -120,6 +120,28 @@ function pagesWithoutScenario() {
   return pages.filter((p) => !shown.has(p));
 }
 
+/** After a full run: pictures of scenarios that no longer exist go. */
+function removeStale() {
+  const names = new Set(require('./scenarios').scenarios.map((s) => `${s.name}.png`));
+  for (const file of fs.readdirSync(SHOTS_DIR)) {
+    if (file.endsWith('.png') && !names.has(file)) {
+      fs.rmSync(path.join(SHOTS_DIR, file));
+      console.log(`  removed ${path.relative(ROOT, path.join(SHOTS_DIR, file))} (no such scenario)`);
+    }
+  }
+}
+
+/** Headings of docs/screenshots.md, by page folder (a page not named here goes by its folder). */
+const PAGE_TITLES = {
+  login: 'Sign-in',
+  leads: 'Lead list',
+  lead: 'Lead detail',
+  'follow-up': 'Follow-up',
+  'chat-tool': 'Chat toolbar entry',
+  entry: 'Member entry (store staff)',
+  stats: 'Stats (managers)',
+};
+
 /** Step 4: the page that shows them. */
 function writeDoc() {
   const { scenarios } = require('./scenarios');
@@ -152,9 +174,13 @@ function writeDoc() {
     '`tdesign-icons-svg`), which headless Chromium photographs offline. Details in',
     '`scripts/screenshots/`.',
     '',
+    'What the pictures leave out: what WeChat draws natively outside the page (toasts, modal',
+    'dialogs, the pickers\' wheels, the status bar); the text is in Noto Sans CJK where a phone uses',
+    'its own font (PingFang SC on iOS); remote pictures (avatars) are grey boxes, as nothing is fetched.',
+    '',
   ];
   for (const [pageName, shots] of byPage) {
-    lines.push(`## ${pageName} (\`pages/${pageName}\`)`, '');
+    lines.push(`## ${PAGE_TITLES[pageName] ?? pageName} (\`pages/${pageName}\`)`, '');
     for (const s of shots) {
       lines.push(`### ${s.caption}`, '', `\`${s.name}\``, '', `<img src="screenshots/${s.name}.png" width="375" alt="${s.caption.replace(/"/g, '&quot;')}">`, '');
     }
@@ -185,6 +211,7 @@ async function main() {
     }
     console.log(`\nphotographing ${shots.length} page(s) in Chromium:`);
     await photograph(page, out, shots);
+    if (!only.length) removeStale();
     writeDoc();
     for (const s of shots) for (const w of s.warnings) console.warn(`warning: ${s.name}: ${w}`);
     const missing = pagesWithoutScenario();
