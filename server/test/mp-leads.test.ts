@@ -336,6 +336,20 @@ describe('/api/mp leads, for every role', () => {
       expect((await h.admin('GET', `/api/admin/audit?leadId=${L.ownC.id}`)).body.items).toHaveLength(2);
       expect((await h.admin('GET', '/api/admin/audit?action=bogus')).status).toBe(400);
     });
+
+    it("the admin token's reveals and searches by full phone number are audit rows too", async () => {
+      expect((await h.admin('POST', `/api/admin/leads/${L.ownB.id}/phone/reveal`, { purpose: '质检抽查' })).status).toBe(200);
+      const search = await h.admin('GET', '/api/admin/leads?phone=13900139002');
+      expect(search.body.items.map((i: any) => i.id)).toEqual([L.ownB.id]);
+      const rows = (await h.admin('GET', '/api/admin/audit?actorUserId=admin')).body.items;
+      expect(rows.map((r: any) => [r.action, keyOf(r.leadId), r.purpose])).toEqual([
+        ['phone.reveal', 'ownB', '按完整手机号搜索'],
+        ['phone.reveal', 'ownB', '质检抽查'],
+      ]);
+      // A T1 lead: T1's manager sees who looked at it.
+      const seen = (await call('mgr-1', 'GET', '/audit')).body.items.map((i: any) => `${i.actorUserId}:${keyOf(i.leadId)}`);
+      expect(seen).toEqual(['admin:ownB', 'admin:ownB', 'mgr-1:ownB', 'rep-a:ownA']);
+    });
   });
 
   describe('tags', () => {

@@ -84,7 +84,7 @@ export async function listLeads(ctx: AppContext, filter: LeadListFilter, actor?:
     if (filter.cursor) qb.andWhere('l.id < :after', { after: decodeCursor(CURSOR, filter.cursor, 1)[0] });
     const rows = await qb.orderBy('l.id', 'DESC').limit(filter.limit + 1).getMany();
     const result = keysetPage(rows, filter.limit, (last) => encodeCursor(CURSOR, [last.id]));
-    if (filter.phone !== undefined && result.page.length) await logPhoneSearch(manager, actor!, result.page.map((l) => l.id));
+    if (filter.phone !== undefined && result.page.length) await logPhoneSearch(manager, actor!, result.page);
     return result;
   };
   // The log entries and the answer they log go together: no reply without its entries.

@@ -2,9 +2,13 @@ import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { recordAudit } from '../audit/record-audit';
-import { actorLabel, type PolicyActor } from '../policies/actor';
+import { actorLabel, actorName, type PolicyActor } from '../policies/actor';
 import { findLeadFor } from '../policies/lead';
+import type { Lead } from './lead.entity';
 import { addTimelineEntry } from './timeline';
+
+/** The purpose an audit row gives a search by full phone number. */
+export const PHONE_SEARCH_PURPOSE = '按完整手机号搜索';
 
 export const revealSchema = z.object({
   purpose: z.string().trim().min(2, '请填写查看用途（2 到 100 个字）').max(100, '请填写查看用途（2 到 100 个字）'),
@@ -25,7 +29,7 @@ export async function revealPhone(ctx: AppContext, actor: PolicyActor, leadId: n
     await addTimelineEntry(manager, {
       leadId,
       kind: 'phone.revealed',
-      summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}查看了完整手机号及资料（用途：${purpose}）`,
+      summary: `${actorName(actor)}查看了完整手机号及资料（用途：${purpose}）`,
       data: { actor: actorLabel(actor), purpose },
       occurredAt: at,
     });
@@ -36,16 +40,18 @@ export async function revealPhone(ctx: AppContext, actor: PolicyActor, leadId: n
 /**
  * A search by full phone number tells the searcher that the number is this lead's: a reveal by
  * another route. Like a reveal, each lead found gets a timeline entry naming who searched and
- * when, written in the caller's transaction before the answer leaves. The number itself is not
- * copied into the entry: it is the lead's own, already stored once.
+ * when, and an audit row (a `phone.reveal` whose purpose says it was a search), written in the
+ * caller's transaction before the answer leaves. The number itself is not copied into either:
+ * it is the lead's own, already stored once.
  */
-export async function logPhoneSearch(manager: EntityManager, actor: PolicyActor, leadIds: number[]): Promise<void> {
+export async function logPhoneSearch(manager: EntityManager, actor: PolicyActor, leads: Array<Pick<Lead, 'id' | 'ownerUserId'>>): Promise<void> {
   const at = Date.now();
-  for (const leadId of leadIds) {
+  for (const { id: leadId, ownerUserId } of leads) {
+    await recordAudit(manager, { action: 'phone.reveal', actor, leadId, leadOwnerUserId: ownerUserId, purpose: PHONE_SEARCH_PURPOSE, detail: { via: 'phone_search' }, at });
     await addTimelineEntry(manager, {
       leadId,
       kind: 'phone.searched',
-      summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}按完整手机号搜索到了该线索`,
+      summary: `${actorName(actor)}按完整手机号搜索到了该线索`,
       data: { actor: actorLabel(actor) },
       occurredAt: at,
     });

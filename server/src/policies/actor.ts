@@ -22,6 +22,9 @@ export const worksLeads = (actor: PolicyActor): boolean => hasRole(actor, 'rep')
 /** Who did it, as timeline data and audit rows keep it: the member's userid, or 'admin'. */
 export const actorLabel = (actor: PolicyActor): string => (actor.kind === 'member' ? actor.userId : 'admin');
 
+/** Who did it, as a timeline summary says it to reps. */
+export const actorName = (actor: PolicyActor): string => (actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员');
+
 /**
  * What an actor may not see does not exist for them: the same 404 as an id nobody has, with one
  * message for both, so ids cannot be probed.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { badRequest } from '../../http/errors';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
-import { actorLabel, type PolicyActor } from '../../policies/actor';
+import { actorLabel, actorName, type PolicyActor } from '../../policies/actor';
 import { findLeadFor } from '../../policies/lead';
 import { CorpTag } from '../../tags/corp-tag.entity';
 import { syncCorpTags } from '../../tags/corp-tags';
@@ -76,7 +76,7 @@ export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: n
       await addTimelineEntry(manager, {
         leadId,
         kind: 'tags.edited',
-        summary: `${actor.kind === 'member' ? `成员 ${actor.userId}` : '管理员'}修改了标签：${parts.join('；')}`,
+        summary: `${actorName(actor)}修改了标签：${parts.join('；')}`,
         data: { by: actorLabel(actor), added: [...added, ...promoted], removed: removedNames },
         occurredAt: now,
       });
