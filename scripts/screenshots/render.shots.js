@@ -28,7 +28,7 @@ const CANVAS_SIZES = process.env.SCREENSHOTS_CANVAS_SIZES ? JSON.parse(fs.readFi
  */
 const NOW = '2026-12-01T03:30:00.000Z';
 const WECHAT_CSS = fs.readFileSync(path.join(__dirname, 'wechat.css'), 'utf8');
-/** Latin text that belongs on a page (a command a developer types, grade letters…). */
+/** Latin text that belongs on a page (a command the demo sign-in tells a developer to run). */
 const ALLOWED_LATIN = ['npm run demo:login-code'];
 
 /**
@@ -105,7 +105,7 @@ function navigationBar(window, title, back) {
   );
 }
 
-function document({ css, body, window, title, back, screen }) {
+function htmlDocument({ css, body, window, title, back, screen }) {
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -164,8 +164,8 @@ describe('screenshots', () => {
           const pageFile = path.join(MP_ROOT, 'pages', scenario.page, scenario.page);
           const icons = iconCss(body);
           const css = `${pageCss({ mpRoot: MP_ROOT, pageFile, pagePrefix: root.tagName.toLowerCase(), resolveNpmComponent })}\n${icons.css}`;
-          const window = windowOf(MP_ROOT, scenario.page);
-          const html = document({ css, body, window, title: titles.at(-1) ?? window.navigationBarTitleText, back: scenario.back, screen: scenario.viewport });
+          const pageWindow = windowOf(MP_ROOT, scenario.page);
+          const html = htmlDocument({ css, body, window: pageWindow, title: titles.at(-1) ?? pageWindow.navigationBarTitleText, back: scenario.back, screen: scenario.viewport });
 
           const warnings = [];
           const unrendered = placeholders(root);
