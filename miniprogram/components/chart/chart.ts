@@ -18,14 +18,17 @@ const canvases = new WeakMap<object, Canvas>();
 function chartElement(type: string, data: { label: string; value: number }[]) {
   if (type === 'funnel') {
     return h(Chart, {
-      data,
+      // A transposed coordinate puts the first category at the bottom: reversed, the first step
+      // (the widest, new leads) is drawn at the top, as a funnel reads.
+      data: [...data].reverse(),
       coord: { transposed: true },
       scale: { value: { min: 0 } },
       children: [h(Interval, { x: 'label', y: 'value', adjust: 'symmetric', shape: 'funnel', color: { field: 'label', range: PALETTE } })],
     });
   }
   return h(Chart, {
-    data,
+    // Top to bottom in the order of the rows written below the chart (see the funnel).
+    data: [...data].reverse(),
     coord: { transposed: true },
     scale: { value: { min: 0, nice: true } },
     children: [h(Axis, { field: 'label' }), h(Axis, { field: 'value' }), h(Interval, { x: 'label', y: 'value', color: '#0052d9' })],
