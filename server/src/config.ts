@@ -78,6 +78,9 @@ const envSchema = z.object({
   DEMO_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   // Requests one mini-program session may make a minute (and 30 times that an hour).
   MP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  // The consent store customers agree to at entry (GET /api/mp/consent); defaults in entries/consent.ts.
+  MP_CONSENT_VERSION: optionalString.pipe(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 . _ -').optional()),
+  MP_CONSENT_TEXT: optionalString.pipe(z.string().max(2000, 'must be at most 2000 characters').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -116,6 +119,9 @@ export interface AppConfig {
   demoSimulatorPort: number;
   /** Requests per minute one mini-program session may make (an hour: 30 times that); absent: 120. */
   mpRateLimitPerMinute?: number;
+  /** The consent text store customers agree to, and its version; absent: entries/consent.ts's defaults. */
+  consentVersion?: string;
+  consentText?: string;
   /** Take the client address from X-Forwarded-For (only behind a proxy that overwrites it). */
   trustProxy: boolean;
   /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
@@ -161,6 +167,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
   if (!demoMode && !env.ADMIN_TOKEN) {
     throw new ConfigError(['ADMIN_TOKEN: required when connected to a real WeCom corp']);
   }
+  // A changed consent text is a new version: customers agreed to the text of the version stored with them.
+  if ((env.MP_CONSENT_TEXT === undefined) !== (env.MP_CONSENT_VERSION === undefined)) {
+    throw new ConfigError([env.MP_CONSENT_TEXT === undefined ? 'MP_CONSENT_TEXT: required with MP_CONSENT_VERSION' : 'MP_CONSENT_VERSION: required with MP_CONSENT_TEXT']);
+  }
   return {
     port: env.PORT,
     // Demo mode has a well-known corp and an admin token in a local file: it is for this machine
@@ -189,6 +199,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     wecomRateLimitPerHour: env.WECOM_RATE_LIMIT_PER_HOUR,
     demoSimulatorPort: env.DEMO_SIMULATOR_PORT,
     mpRateLimitPerMinute: env.MP_RATE_LIMIT_PER_MINUTE,
+    consentVersion: env.MP_CONSENT_VERSION,
+    consentText: env.MP_CONSENT_TEXT,
     trustProxy: env.TRUST_PROXY,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
   };

@@ -26,6 +26,7 @@ import { MemberRoleRow } from '../members/member-role.entity';
 import { ManagedTeam } from '../members/managed-team.entity';
 import { Store } from '../members/store.entity';
 import { AuditLog } from '../audit/audit-log.entity';
+import { StoreEntry } from '../entries/store-entry.entity';
 
 export const entities = [
   InboxEvent,
@@ -56,4 +57,5 @@ export const entities = [
   Store,
   MemberSession,
   AuditLog,
+  StoreEntry,
 ];

@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import type { LeadRecordBatch } from '../leads/record-batch';
 
 /** How a lead came to us; the same words as `lead.source`. */
-export type CaptureSource = 'wecom' | 'group' | 'form' | 'import';
+export type CaptureSource = 'wecom' | 'group' | 'form' | 'import' | 'store';
 
 /** The ways a lead changes hands (also `lead_assignment.kind`). */
 export type OwnershipChangeKind = 'added' | 'assigned' | 'claimed' | 'reassigned' | 'returned' | 'released' | 'pooled' | 'merged';

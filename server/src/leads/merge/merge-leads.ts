@@ -1,6 +1,7 @@
 import { EntityManager, In, Not } from 'typeorm';
 import { isMysql } from '../../db/data-source';
 import { FormSubmission } from '../../capture/form-submission.entity';
+import { StoreEntry } from '../../entries/store-entry.entity';
 import { GroupMember } from '../../groups/group-member.entity';
 import { LeadMerge } from './lead-merge.entity';
 import { FollowUp } from '../follow-up.entity';
@@ -25,7 +26,7 @@ export const MERGE_REASON_LABEL: Record<MergeReason, string> = {
 };
 
 /** Tables whose rows simply follow the lead: every row moves to the kept lead. */
-const FOLLOWING_ROWS = [TimelineEntry, LeadActivity, FollowUp, LeadAssignment, FormSubmission, GroupMember] as const;
+const FOLLOWING_ROWS = [TimelineEntry, LeadActivity, FollowUp, LeadAssignment, FormSubmission, GroupMember, StoreEntry] as const;
 
 export class MergeError extends Error {
   constructor(

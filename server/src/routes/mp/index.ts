@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { mpAuditRoutes } from './audit';
 import { mpCatalogRoutes } from './catalog';
 import { mpContactRoutes } from './contacts';
+import { mpEntryRoutes } from './entries';
 import { mpStatsRoutes } from './stats';
 
 /**
@@ -10,5 +11,5 @@ import { mpStatsRoutes } from './stats';
  * under /api/mp behind the member session check by routes/mp.ts. One router per domain.
  */
 export function mpResourceRouters(app: AppContext): Router[] {
-  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app)];
+  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app), mpEntryRoutes(app)];
 }

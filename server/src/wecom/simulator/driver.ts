@@ -157,6 +157,8 @@ export class WecomDriver {
     withWelcomeCode?: boolean;
     addWay?: number;
     remark?: string;
+    /** Mobiles the rep notes on the contact (follow_user[].remark_mobiles), as typed. */
+    remarkMobiles?: string[];
     /** Send add_half_external_contact (skip_verify add the rep has not confirmed yet). */
     half?: boolean;
     retries?: number;
@@ -172,6 +174,7 @@ export class WecomDriver {
         add_way: input.addWay ?? 1,
         oper_userid: externalUserId,
         remark: input.remark ?? '',
+        remark_mobiles: input.remarkMobiles ?? [],
         ...(input.state ? { state: input.state } : {}),
       });
     }
