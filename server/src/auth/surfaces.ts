@@ -46,8 +46,12 @@ function decodeFully(path: string): string {
   return current;
 }
 
-/** The path as the most lenient reader would see it: decoded, lower case, no empty or dot segments. */
-export function lenientPath(rawPath: string): string {
+/**
+ * The path as the most lenient reader would see it: decoded, lower case, no empty or dot segments.
+ * `resolveDots: false` drops ".." segments instead of climbing: the reading of a router that
+ * matches the raw path, where "/api/mp/leads/..%2F..%2Fhealthz" is still a lead route.
+ */
+export function lenientPath(rawPath: string, resolveDots = true): string {
   const decoded = decodeFully(rawPath).replace(/\\/g, '/').toLowerCase();
   const segments: string[] = [];
   for (const raw of decoded.split('/')) {
@@ -56,7 +60,7 @@ export function lenientPath(rawPath: string): string {
     const segment = raw.split(';')[0].replace(/[\u0000-\u001f\u007f]/g, '');
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {
-      segments.pop();
+      if (resolveDots) segments.pop();
       continue;
     }
     segments.push(segment.replace(/[\s.]+$/, '') || segment);
@@ -66,9 +70,10 @@ export function lenientPath(rawPath: string): string {
 
 export function surfaceOf(rawPath: string): Surface {
   if (PUBLIC_EXACT.has(rawPath)) return 'public';
-  const path = lenientPath(rawPath);
+  // Every reading counts: a path some reader places under a surface needs its credential.
+  const readings = [lenientPath(rawPath), lenientPath(rawPath, false)];
   for (const { prefix, surface } of SURFACES) {
-    if (path === prefix || path.startsWith(`${prefix}/`)) return surface;
+    if (readings.some((path) => path === prefix || path.startsWith(`${prefix}/`))) return surface;
   }
   return 'public';
 }

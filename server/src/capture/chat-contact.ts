@@ -7,6 +7,7 @@ import { hasRole, hidden } from '../policies/actor';
 import { authorizeLead, leadScopeOf, type LeadScope } from '../policies/lead';
 import { ContactDetails, getExternalContact } from '../wecom/contact-api';
 import { WecomApiError } from '../wecom/errors';
+import { HttpError } from '../http/errors';
 import { captureLead, wecomContactCapture } from './capture-lead';
 import { followMerges } from './identity';
 
@@ -27,7 +28,13 @@ export async function leadOfChatContact(ctx: AppContext, actor: MemberActor, ext
   const known = await manager.findOneBy(Lead, { externalUserId });
   if (known) {
     const lead = known.mergedIntoId ? await followMerges(manager, known.id) : known;
-    return { lead: authorizeLead(scope, lead, 'view'), scope };
+    try {
+      return { lead: authorizeLead(scope, lead, 'view'), scope };
+    } catch (error) {
+      // One answer for every id out of reach, lead or not: the route must not tell which ids are leads.
+      if (error instanceof HttpError && error.status === 404) throw hidden('客户');
+      throw error;
+    }
   }
   // Only a rep's own customer becomes a lead here: the lead is theirs.
   if (!hasRole(actor, 'rep')) throw hidden('客户');

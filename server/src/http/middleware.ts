@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import type { Logger } from '../logger';
-import { WecomApiError, WecomNetworkError } from '../wecom/errors';
+import { WecomApiError, WecomNetworkError, WecomPacingTimeout } from '../wecom/errors';
 import { HttpError } from './errors';
 
 /** Gives every request an id (or keeps the caller's) and a child logger carrying it. */
@@ -43,7 +43,16 @@ export function errorHandler() {
         };
       } else if (error instanceof WecomApiError) {
         ctx.status = 502;
-        ctx.body = { error: 'wecom_error', message: error.message, errcode: error.errcode, errmsg: error.errmsg };
+        // WeCom's errmsg can carry this server's address ("from ip: …"): for operators (the admin
+        // API), not for the phones of reps and clerks.
+        ctx.body = ctx.path.startsWith('/api/admin')
+          ? { error: 'wecom_error', message: error.message, errcode: error.errcode, errmsg: error.errmsg }
+          : { error: 'wecom_error', message: '企业微信暂时无法完成请求，请稍后再试', errcode: error.errcode };
+      } else if (error instanceof WecomPacingTimeout) {
+        // The call never left: this instance's share of WeCom's budget is spent for now.
+        ctx.status = 503;
+        ctx.set('Retry-After', '30');
+        ctx.body = { error: 'wecom_busy', message: '企业微信请求繁忙，请稍后再试' };
       } else if (error instanceof WecomNetworkError) {
         ctx.status = 502;
         ctx.body = { error: 'wecom_unreachable', message: 'WeCom could not be reached; try again' };

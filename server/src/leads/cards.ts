@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { Channel } from '../channels/channel.entity';
 import { decodeCursor, encodeCursor, keysetPage } from '../http/cursor';
 import { cursorParam, idParam, limitParam } from '../http/params';
-import { leadActions, leadListSql, type LeadListScope, type LeadScope } from '../policies/lead';
+import { leadActions, leadListSql, searchableRemarksOf, type LeadListScope, type LeadScope } from '../policies/lead';
 import { isoOrNull } from '../util/time';
 import { FollowUp } from './follow-up.entity';
 import { presentFollowUp } from './follow-ups/presenters';
@@ -35,7 +35,17 @@ export const leadCardListQuery = z.strictObject({
   stage: z.enum(LEAD_STAGES).optional(),
   channelId: idParam.optional(),
   tag: z.string().trim().min(1).max(64).optional(),
-  q: z.string().trim().min(1).max(64).optional(),
+  /**
+   * Name or remark. At most two digits: a search runs on the unmasked text, so "does 1398 match?"
+   * would read a masked phone number digit by digit without a logged reveal.
+   */
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((text) => (text.match(/\d/g) ?? []).length <= 2, '搜索词最多包含 2 个数字；按手机号查找请使用查看号码')
+    .optional(),
   /** score: hottest first; next_step: the earliest planned next step first, leads without one last. */
   sort: z.enum(['score', 'next_step']).default('score'),
   limit: limitParam(50, 20),
@@ -91,7 +101,7 @@ const BY_NEXT_STEP = 'n';
 export async function listLeadCards(ctx: AppContext, scope: LeadScope, query: LeadCardListQuery) {
   const allowed = leadListSql(scope, query.scope as LeadListScope, 'l');
   const { grade, stage, channelId, tag, q } = query;
-  const qb = filteredLeads(ctx.dataSource.manager, { grade, stage, channelId, tag, q }).andWhere(allowed.sql, allowed.params);
+  const qb = filteredLeads(ctx.dataSource.manager, { grade, stage, channelId, tag, q, remarksOf: searchableRemarksOf(scope) }).andWhere(allowed.sql, allowed.params);
   if (query.sort === 'score') {
     if (query.cursor) {
       const [positive, magnitude, id] = decodeCursor(BY_SCORE, query.cursor, 3);

@@ -17,8 +17,10 @@ export interface LeadListFilter {
   stage?: LeadStage;
   grade?: LeadGrade;
   inPool?: boolean;
-  /** Substring of the lead's name or of any rep's WeCom remark on it. */
+  /** Substring of the lead's name or of a rep's WeCom remark on it (any rep's, or only `remarksOf`'s). */
   q?: string;
+  /** Search only this rep's remarks: another rep's remark on a lead is theirs to read. */
+  remarksOf?: string;
   /** A normalised phone number (capture/contact-fields normalizePhone), matched exactly. */
   phone?: string;
   limit: number;
@@ -56,9 +58,10 @@ export function filteredLeads(manager: EntityManager, filter: Omit<LeadListFilte
   if (filter.inPool !== undefined) qb.andWhere('l.in_pool = :inPool', { inPool: filter.inPool ? 1 : 0 });
   if (filter.phone !== undefined) qb.andWhere('l.phone = :phone', { phone: filter.phone });
   if (filter.q !== undefined) {
+    const whose = filter.remarksOf !== undefined ? ' AND r.user_id = :remarksOf' : '';
     qb.andWhere(
-      "(l.name LIKE :q ESCAPE '!' OR EXISTS (SELECT 1 FROM lead_relation r WHERE r.lead_id = l.id AND r.remark LIKE :q ESCAPE '!'))",
-      { q: likeContains(filter.q) },
+      `(l.name LIKE :q ESCAPE '!' OR EXISTS (SELECT 1 FROM lead_relation r WHERE r.lead_id = l.id${whose} AND r.remark LIKE :q ESCAPE '!'))`,
+      { q: likeContains(filter.q), ...(filter.remarksOf !== undefined ? { remarksOf: filter.remarksOf } : {}) },
     );
   }
   return qb;

@@ -33,6 +33,15 @@ import { DAY_MS } from '../util/time';
 export type LeadFacts = Pick<Lead, 'ownerUserId' | 'inPool' | 'teamId' | 'stage' | 'mergedIntoId'>;
 
 /** What an actor's roles reach, resolved once per request (a manager's team members are read from the database). */
+/**
+ * Whose WeCom remarks this actor's search may match: every rep's for who sees everything,
+ * otherwise only their own — another rep's remark (often a phone number) is theirs to read, and
+ * a search that matches it would tell what it holds.
+ */
+export function searchableRemarksOf(scope: LeadScope): string | undefined {
+  return scope.all ? undefined : (scope.self ?? '');
+}
+
 export interface LeadScope {
   actor: PolicyActor;
   all: boolean;

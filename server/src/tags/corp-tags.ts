@@ -63,6 +63,28 @@ export async function syncCorpTags(ctx: AppContext): Promise<number> {
   return rows.length;
 }
 
+/** The last re-read of corp tags started for a caller's sake, per data source (one process). */
+const lastResync = new WeakMap<object, { at: number; running: Promise<number> | null }>();
+
+/**
+ * syncCorpTags on a caller's behalf (e.g. a rep naming a tag the local copy lacks), at most once
+ * per `intervalMs` in this process, and never twice at once: concurrent callers share the run in
+ * progress. False when it was not run because one ran too recently.
+ */
+export async function resyncCorpTagsAtMostEvery(ctx: AppContext, intervalMs: number): Promise<boolean> {
+  const state = lastResync.get(ctx.dataSource) ?? { at: Number.NEGATIVE_INFINITY, running: null };
+  lastResync.set(ctx.dataSource, state);
+  if (state.running) {
+    await state.running;
+    return true;
+  }
+  if (Date.now() - state.at < intervalMs) return false;
+  state.at = Date.now();
+  state.running = syncCorpTags(ctx).finally(() => (state.running = null));
+  await state.running;
+  return true;
+}
+
 /**
  * WeCom tag ids for these names, creating the missing ones (in DEFAULT_TAG_GROUP) with
  * add_corp_tag. Known names are answered from the local copy without calling WeCom.

@@ -6,7 +6,7 @@ import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
 import { actorLabel, actorName, type PolicyActor } from '../../policies/actor';
 import { findLeadFor } from '../../policies/lead';
 import { CorpTag } from '../../tags/corp-tag.entity';
-import { syncCorpTags } from '../../tags/corp-tags';
+import { resyncCorpTagsAtMostEvery } from '../../tags/corp-tags';
 import { Lead } from '../lead.entity';
 import { LeadTag } from '../lead-tag.entity';
 import { addTimelineEntry } from '../timeline';
@@ -26,6 +26,9 @@ async function corpTagsNamed(ctx: AppContext, names: string[]): Promise<Map<stri
   return byName;
 }
 
+/** How often a tag edit naming an unknown tag may make this process re-read WeCom's corp tags. */
+const CORP_TAG_RESYNC_MS = 60_000;
+
 const quoted = (names: string[]) => names.map((n) => `「${n}」`).join('、');
 
 /**
@@ -37,11 +40,13 @@ const quoted = (names: string[]) => names.map((n) => `「${n}」`).join('、');
  */
 export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: number, names: string[]): Promise<string[]> {
   const wanted = [...new Set(names)];
+  // Who may comes first: nothing below (a WeCom call, a sync) is done for a caller who may not.
+  await findLeadFor(ctx.dataSource.manager, actor, leadId, 'editTags');
   let known = await corpTagsNamed(ctx, wanted);
   if (known.size < wanted.length) {
-    // Created in WeCom since the last sync, perhaps: read the tags once more before refusing.
-    await syncCorpTags(ctx);
-    known = await corpTagsNamed(ctx, wanted);
+    // Created in WeCom since the last sync, perhaps: read the tags once more before refusing —
+    // at most once a minute per process, however many edits name unknown tags.
+    if (await resyncCorpTagsAtMostEvery(ctx, CORP_TAG_RESYNC_MS)) known = await corpTagsNamed(ctx, wanted);
   }
   const unknown = wanted.filter((name) => !known.has(name));
   if (unknown.length) {
