@@ -7,6 +7,7 @@ import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import type { MemberRole } from '../src/members/member-actor';
 import { addDays, cstDate } from '../src/util/china-time';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
+import { mpCall } from './support/mp-client';
 import { makeLead, makeMember, makeTeam, signIn } from './support/factories';
 import consentFixture from '../../miniprogram/test/fixtures/consent.json';
 import createdFixture from '../../miniprogram/test/fixtures/entry-created.json';
@@ -30,15 +31,7 @@ describe('/api/mp entries (store staff)', () => {
   const ACTORS = ['clerk-1', 'clerk-2', 'clerk-3', 'clerk-none', 'rep-a', 'rep-b', 'mgr', 'boss'] as const;
   type Actor = (typeof ACTORS)[number];
 
-  async function call(who: Actor, method: string, path: string, body?: unknown) {
-    const response = await fetch(`${h.url}/api/mp${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[who]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (who: Actor, method: string, path: string, body?: unknown) => mpCall(h, tokens[who], method, path, body);
   const enter = (who: Actor, fields: Record<string, unknown>) =>
     call(who, 'POST', '/entries', { consent: true, consentVersion: DEFAULT_CONSENT.version, ...fields });
   const keysOf = (o: object) => Object.keys(o).sort();

@@ -4,6 +4,7 @@ import { Lead } from '../src/leads/lead.entity';
 import { LeadRelation } from '../src/leads/lead-relation.entity';
 import { putInPool } from '../src/leads/pool/put-in-pool';
 import { Harness, startHarness } from './support/harness';
+import { mpCall } from './support/mp-client';
 import { makeLead, makeMember, makeTeam, signIn } from './support/factories';
 
 /**
@@ -17,15 +18,7 @@ let ds: DataSource;
 const tokens: Record<string, string> = {};
 let poolLead: Lead;
 
-async function call(who: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${h.url}/api/mp${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tokens[who]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+const call = (who: string, method: string, path: string, body?: unknown) => mpCall(h, tokens[who], method, path, body);
 
 beforeAll(async () => {
   h = await startHarness({ runtime: { runScheduler: false } });

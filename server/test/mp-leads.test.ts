@@ -12,6 +12,7 @@ import type { MemberRole } from '../src/members/member-actor';
 import { addDays, cstDate } from '../src/util/china-time';
 import { HOUR_MS } from '../src/util/time';
 import { Harness, queuesSettled, startHarness } from './support/harness';
+import { mpCall } from './support/mp-client';
 import { makeChannel, makeLead, makeMember, makeTeam, signIn } from './support/factories';
 
 /**
@@ -33,15 +34,7 @@ describe('/api/mp leads, for every role', () => {
   const ACTORS = ['rep-a', 'rep-b', 'rep-c', 'mgr-1', 'mgr-2', 'clerk', 'boss'] as const;
   type Actor = (typeof ACTORS)[number];
 
-  async function call(who: Actor | string, method: string, path: string, body?: unknown) {
-    const response = await fetch(`${h.url}/api/mp${path}`, {
-      method,
-      headers: { authorization: `Bearer ${tokens[who]}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  }
+  const call = (who: Actor | string, method: string, path: string, body?: unknown) => mpCall(h, tokens[who], method, path, body);
 
   /** A lead in a team's pool the way the service puts one there (with its history row). */
   async function poolLead(teamId: number | null, fields: Partial<Lead> = {}) {
