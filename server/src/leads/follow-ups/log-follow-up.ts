@@ -45,7 +45,7 @@ export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: n
     });
     await repo.insert(followUp);
 
-    await manager
+    const updated = await manager
       .createQueryBuilder()
       .update(Lead)
       .set({
@@ -56,8 +56,11 @@ export async function logFollowUp(ctx: AppContext, actor: MemberActor, leadId: n
         // The first response is kept even when later follow-ups come: response time is measured once.
         firstResponseAt: () => `COALESCE(first_response_at, ${Number(now)})`,
       })
-      .where('id = :id', { id: leadId })
+      // Only while the lead still has the owner the policy saw: a lead returned, released or
+      // reassigned a moment ago must not have its new owner's follow-up clock reset by the old one.
+      .where(lead.ownerUserId === null ? 'id = :id AND owner_user_id IS NULL' : 'id = :id AND owner_user_id = :owner', { id: leadId, owner: lead.ownerUserId })
       .execute();
+    if (!updated.affected) throw new HttpError(409, 'lead_changed', '该线索刚刚更换了负责人，请刷新后再试');
 
     const parts = [`${FOLLOW_UP_KIND_LABELS[input.kind]}跟进`];
     if (followUp.outcome) parts.push(`结果：${outcomeLabel(followUp.outcome)}`);
