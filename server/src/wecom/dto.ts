@@ -137,3 +137,41 @@ export interface GroupMsgSendResult {
   status: number;
   send_time?: number;
 }
+
+/** One entry of `attachments[]` of add_msg_template and send_welcome_msg (wecom-reference.md §4.3). */
+export type MessageAttachment =
+  | { msgtype: 'image'; image: { media_id?: string; pic_url?: string } }
+  | { msgtype: 'link'; link: { title: string; picurl?: string; desc?: string; url: string } }
+  | { msgtype: 'miniprogram'; miniprogram: { title: string; pic_media_id: string; appid: string; page: string } }
+  | { msgtype: 'video'; video: { media_id: string } }
+  | { msgtype: 'file'; file: { media_id: string } };
+
+/** Request of externalcontact/add_msg_template (wecom-reference.md §4.4). */
+export interface AddMsgTemplateRequest {
+  /** `single` (default): customers; `group`: customer groups. */
+  chat_type?: 'single' | 'group';
+  /** single only, at most 10,000; not empty together with `sender`. */
+  external_userid?: string[];
+  /** group only, at most 2,000. */
+  chat_id_list?: string[];
+  /** The member who sends (confirms) the message; required for `group`. */
+  sender?: string;
+  allow_select?: boolean;
+  text?: { content: string };
+  /** At most 9. */
+  attachments?: MessageAttachment[];
+}
+
+/** Reply of add_msg_template: the task's id and the recipients it could not take. */
+export interface AddMsgTemplateResult {
+  msgid: string;
+  fail_list?: string[];
+}
+
+/** One entry of get_groupmsg_task's `task_list[]`: one member's part of a group message. */
+export interface GroupMsgTask {
+  userid: string;
+  /** 0 not sent yet, 2 sent (the member confirmed it). */
+  status: number;
+  send_time?: number;
+}

@@ -57,6 +57,12 @@ export const Errcode = {
   /** simulator choice: a GET-only API called with POST. */
   getRequired: 43001,
   rateLimited: 45009,
+  /**
+   * simulator choice: remind_groupmsg_send past 3 reminders per message in 24 h. WeCom's page
+   * (path/97610) states the limit but not the code; 45009 ("API call frequency exceeded") is
+   * the plausible one.
+   */
+  remindLimitExceeded: 45009,
   tooManyConcurrent: 45033,
   /** simulator choice: request body is not valid JSON. */
   badJson: 47001,

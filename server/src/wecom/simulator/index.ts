@@ -1,6 +1,7 @@
 /**
  * WeCom simulator: a local HTTP server that answers the /cgi-bin/ APIs Xiansuo calls, and a driver
  * that plays WeCom's encrypted callbacks. Used by the tests, `npm start` demo mode and benchmarks.
+ * README.md here documents group sending and its test hooks.
  */
 export { WecomSimulator } from './server';
 export type { WecomSimulatorOptions } from './server';
@@ -14,7 +15,9 @@ export type { SimContactWay } from './stores/contact-ways';
 export type { SimCorpTag, SimTagGroup } from './stores/tags';
 export type { MemberVersions, NewGroupMember, SimGroupChat, SimGroupMember } from './stores/groups';
 export type { WelcomeCode, WelcomeMessage } from './stores/welcome';
-export type { MessageTemplate, SendResult } from './stores/templates';
+export type { CapPeriod, GroupMessageRule, MessageTemplate, SendResult } from './stores/templates';
+export { capPeriod } from './stores/templates';
+export { MAX_REMINDERS_PER_DAY } from './api/templates';
 export type { AppMessage } from './stores/messages';
 export type { LoginCode } from './stores/miniprogram';
 export { Faults } from './faults';

@@ -16,6 +16,7 @@ import { ApiError, Errcode } from './errors';
 import { Faults } from './faults';
 import { FrequencyLimit, FrequencyLimiter, WECOM_FREQUENCY_LIMITS } from './frequency-limits';
 import { SimulatorState } from './state';
+import type { GroupMessageRule } from './stores/templates';
 import { TokenIssuer } from './tokens';
 
 export interface WecomSimulatorOptions {
@@ -39,6 +40,12 @@ export interface WecomSimulatorOptions {
    * pass small ones, `[]` turns them off. Counted on the simulator's clock (`now`).
    */
   frequencyLimits?: readonly FrequencyLimit[];
+  /**
+   * The corp's per-customer cap on group messages (wecom-reference.md §4.4): `month` (default, as
+   * many per natural month as it has days), `week` (7) or `day` (1), in Asia/Shanghai. Also
+   * `state.setGroupMessageRule()`.
+   */
+  groupMessageRule?: GroupMessageRule;
 }
 
 const ROUTES: Routes = {
@@ -109,6 +116,7 @@ export class WecomSimulator {
     this.frequency = new FrequencyLimiter(options.frequencyLimits ?? WECOM_FREQUENCY_LIMITS, this.now);
     this.tokens = new TokenIssuer(options.corpId, options.secrets, options.tokenTtlSeconds ?? 7200, this.now);
     this.log = new CallLog(maxRecords);
+    if (options.groupMessageRule) this.state.setGroupMessageRule(options.groupMessageRule);
     for (const m of options.members ?? []) this.state.addMember(m.userid, m.name, m.department ? { department: m.department } : {});
   }
 

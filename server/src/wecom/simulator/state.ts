@@ -6,7 +6,7 @@ import { GroupStore, MemberVersions, NewGroupMember, SimGroupChat } from './stor
 import { AppMessageStore } from './stores/messages';
 import { LoginCodeStore } from './stores/miniprogram';
 import { SimCorpTag, SimTagGroup, TagStore } from './stores/tags';
-import { MessageTemplate, TemplateStore } from './stores/templates';
+import { CapPeriod, GroupMessageRule, MessageTemplate, TemplateStore } from './stores/templates';
 import { WelcomeStore } from './stores/welcome';
 
 /**
@@ -62,6 +62,7 @@ export class SimulatorState {
       departments: new DepartmentStore(),
     };
     const s = this.stores;
+    s.templates.groupOwner = (chatId) => s.groups.chats.get(chatId)?.owner;
     this.members = s.contacts.members;
     this.contacts = s.contacts.contacts;
     this.follows = s.contacts.follows;
@@ -172,9 +173,38 @@ export class SimulatorState {
     return this.stores.welcome.issue(userid, externalUserId);
   }
 
-  /** Plays the rep confirming a group-message task: their unsent recipients become sent (or "not a friend"). */
-  confirmTemplate(msgid: string, userid?: string): MessageTemplate {
+  /**
+   * Plays member `userid` (every member with a task when omitted) confirming group message `msgid`
+   * in the WeCom client: each of their unsent recipients becomes 1 sent, 2 not a friend (relation
+   * gone) or 3 already received another (the corp's per-customer cap for the period is spent).
+   * Throws for an unknown msgid, a cancelled message or a member without a task in it.
+   */
+  confirmGroupMessage(msgid: string, userid?: string): MessageTemplate {
     return this.stores.templates.confirm(msgid, userid);
+  }
+
+  /** Same as confirmGroupMessage (the older name). */
+  confirmTemplate(msgid: string, userid?: string): MessageTemplate {
+    return this.confirmGroupMessage(msgid, userid);
+  }
+
+  /** The corp's group-message rule (群发助手 → 设置群发规则): per natural month (default), week or day, Asia/Shanghai. */
+  setGroupMessageRule(rule: GroupMessageRule): void {
+    this.stores.templates.setRule(rule);
+  }
+
+  get groupMessageRule(): GroupMessageRule {
+    return this.stores.templates.rule;
+  }
+
+  /** How much of the current period's cap a customer (external_userid) or customer group (chat_id) has used. */
+  groupMessageBudget(recipient: string, at?: number): CapPeriod & { used: number; remaining: number } {
+    return this.stores.templates.budget(recipient, at);
+  }
+
+  /** A group message delivered outside the API tasks (e.g. sent by hand from the client): it uses the recipient's cap too. */
+  recordGroupMessageDelivery(recipient: string, at?: number): void {
+    this.stores.templates.recordDelivery(recipient, at);
   }
 
   /** Remembers a delivered app message for the duplicate check, forgetting ones older than `horizonMs`. */

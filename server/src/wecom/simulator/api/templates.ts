@@ -1,23 +1,92 @@
 import { ApiError, Errcode, invalidParameter } from '../errors';
 import { newMsgId } from '../ids';
-import type { SendResult } from '../stores/templates';
-import { messageContent, optionalInt, optionalString, requiredString, requireMember, stringArray } from './params';
+import type { SimulatorState } from '../state';
+import type { MessageTemplate, SendResult } from '../stores/templates';
+import { messageContent, objectField, optionalBool, optionalInt, optionalString, requiredString, requireMember, stringArray, utf8Length } from './params';
 import type { Routes } from './route';
 
 /**
- * Group sending (wecom-reference.md §4.4). Nothing is delivered until the rep confirms;
- * tests play that with `state.confirmTemplate(msgid)`.
+ * Group sending (wecom-reference.md §4.4): add_msg_template creates a task per member; nothing is
+ * delivered until the member confirms in the WeCom client, which tests play with
+ * `state.confirmGroupMessage(msgid, userid)` (results 1 sent, 2 not a friend, 3 over the corp's
+ * per-customer cap). Then get_groupmsg_task / get_groupmsg_send_result read the results,
+ * remind_groupmsg_send nudges members (at most 3 times per message in 24 h) and
+ * cancel_groupmsg_send stops what is not sent yet.
+ *
+ * Simulator choices where WeCom's pages are silent: without `sender`, a customer's task goes to
+ * the member who added them first (WeCom picks the member who last chatted with them); a
+ * cancelled message answers 40058 to remind; tag_filter is refused (not modelled).
  */
+
+export const MAX_REMINDERS_PER_DAY = 3;
+const DEFAULT_PAGE = 500;
+const MAX_PAGE = 1000;
+const DAY_MS = 86_400_000;
+
+function requireTemplate(state: SimulatorState, body: Record<string, unknown>): MessageTemplate {
+  const msgid = requiredString(body, 'msgid');
+  const template = state.templates.get(msgid);
+  if (!template) throw invalidParameter(`msgid ${msgid} not found`);
+  return template;
+}
+
+/** limit: at most 1000, default 500; like WeCom, a value over the maximum falls back to the default. */
+function page<T>(body: Record<string, unknown>, all: T[]): { items: T[]; next_cursor: string } {
+  const requested = optionalInt(body, 'limit') ?? 0;
+  if (requested < 0) throw invalidParameter('limit must not be negative');
+  const limit = requested === 0 || requested > MAX_PAGE ? DEFAULT_PAGE : requested;
+  const cursor = optionalString(body, 'cursor') || '0';
+  const offset = Number(cursor);
+  if (!/^\d+$/.test(cursor) || offset > all.length) throw invalidParameter('cursor');
+  return { items: all.slice(offset, offset + limit), next_cursor: offset + limit < all.length ? String(offset + limit) : '' };
+}
+
+function field(attachment: Record<string, unknown>, type: string): Record<string, unknown> {
+  const content = objectField(attachment, type);
+  if (!content) throw invalidParameter(`attachment ${type} needs a ${type} object`);
+  return content;
+}
+
+function maxBytes(source: Record<string, unknown>, name: string, max: number, required: boolean): void {
+  const value = required ? requiredString(source, name) : optionalString(source, name);
+  if (value !== undefined && utf8Length(value) > max) throw invalidParameter(`${name} exceeds ${max} bytes`);
+}
+
+/** The shape of each attachment (wecom-reference.md §4.3, the same as send_welcome_msg's). */
+function checkAttachments(attachments: unknown[]): void {
+  for (const a of attachments as Record<string, unknown>[]) {
+    const type = String(a.msgtype);
+    const content = field(a, type);
+    if (type === 'image') {
+      if (!optionalString(content, 'media_id') && !optionalString(content, 'pic_url')) throw invalidParameter('image needs media_id or pic_url');
+    } else if (type === 'link') {
+      maxBytes(content, 'title', 128, true);
+      maxBytes(content, 'desc', 512, false);
+      maxBytes(content, 'url', 2048, true);
+      optionalString(content, 'picurl');
+    } else if (type === 'miniprogram') {
+      maxBytes(content, 'title', 64, true);
+      requiredString(content, 'pic_media_id');
+      requiredString(content, 'appid');
+      requiredString(content, 'page');
+    } else {
+      requiredString(content, 'media_id');
+    }
+  }
+}
 
 export const templateRoutes: Routes = {
   'externalcontact/add_msg_template': {
     method: 'POST',
     handle: ({ state, body, now }) => {
-      const chatType = optionalString(body, 'chat_type') ?? 'single';
+      const chatType = optionalString(body, 'chat_type') || 'single';
       if (chatType !== 'single' && chatType !== 'group') throw invalidParameter('chat_type must be single or group');
       const sender = optionalString(body, 'sender') || undefined;
       if (sender) requireMember(state, sender);
+      if (body.tag_filter !== undefined && body.tag_filter !== null) throw invalidParameter('tag_filter is not modelled by the simulator');
+      const allowSelect = optionalBool(body, 'allow_select') ?? false;
       const content = messageContent(body);
+      checkAttachments(content.attachments);
       const recipients: SendResult[] = [];
       const fail_list: string[] = [];
 
@@ -27,7 +96,6 @@ export const templateRoutes: Routes = {
         if (requested.length === 0 && !sender) throw invalidParameter('external_userid and sender cannot both be empty');
         const targets = requested.length > 0 ? [...new Set(requested)] : state.customersOf(sender!);
         for (const externalUserId of targets) {
-          // Without a sender, the task goes to the customer's earliest follower (WeCom creates one per follower).
           const relation = sender ? state.follow(sender, externalUserId) : state.followersOf(externalUserId)[0];
           if (relation) recipients.push({ external_userid: externalUserId, userid: relation.userid, status: 0 });
           else fail_list.push(externalUserId);
@@ -36,7 +104,7 @@ export const templateRoutes: Routes = {
         if (!sender) throw invalidParameter('sender is required for chat_type group');
         const chatIds = stringArray(body, 'chat_id_list');
         if (chatIds.length > 2000) throw invalidParameter('chat_id_list exceeds 2000 entries');
-        const targets = chatIds.length > 0 ? chatIds : [...state.groupChats.values()].filter((g) => g.owner === sender).map((g) => g.chat_id);
+        const targets = chatIds.length > 0 ? [...new Set(chatIds)] : [...state.groupChats.values()].filter((g) => g.owner === sender).map((g) => g.chat_id);
         for (const chatId of targets) {
           if (state.groupChats.get(chatId)?.owner === sender) recipients.push({ chat_id: chatId, userid: sender, status: 0 });
           else fail_list.push(chatId);
@@ -45,27 +113,65 @@ export const templateRoutes: Routes = {
       if (recipients.length === 0) throw new ApiError(Errcode.noSendableCustomer, 'no valid customer or group to send to');
 
       const msgid = newMsgId();
-      state.templates.set(msgid, { msgid, chat_type: chatType, sender, ...content, createdAt: now(), recipients });
+      const members = [...new Set(recipients.map((r) => r.userid))];
+      state.templates.set(msgid, {
+        msgid,
+        chat_type: chatType,
+        sender,
+        allow_select: allowSelect,
+        ...content,
+        createdAt: now(),
+        recipients,
+        tasks: members.map((userid) => ({ userid, status: 0 })),
+        reminders: [],
+      });
       return { msgid, fail_list };
+    },
+  },
+
+  'externalcontact/get_groupmsg_task': {
+    method: 'POST',
+    handle: ({ state, body }) => {
+      const template = requireTemplate(state, body);
+      const { items, next_cursor } = page(body, template.tasks);
+      return { task_list: items.map((t) => ({ ...t })), next_cursor };
     },
   },
 
   'externalcontact/get_groupmsg_send_result': {
     method: 'POST',
     handle: ({ state, body }) => {
-      const msgid = requiredString(body, 'msgid');
+      const template = requireTemplate(state, body);
       const userid = requiredString(body, 'userid');
-      const template = state.templates.get(msgid);
-      if (!template) throw invalidParameter(`msgid ${msgid} not found`);
-      const limit = optionalInt(body, 'limit') ?? 500;
-      if (limit < 1 || limit > 1000) throw invalidParameter('limit must be 1..1000');
-      const offset = Number(optionalString(body, 'cursor') || 0);
-      if (!Number.isInteger(offset) || offset < 0) throw invalidParameter('cursor');
-      const mine = template.recipients.filter((r) => r.userid === userid);
-      return {
-        send_list: mine.slice(offset, offset + limit).map((r) => ({ ...r })),
-        next_cursor: offset + limit < mine.length ? String(offset + limit) : '',
-      };
+      const { items, next_cursor } = page(
+        body,
+        template.recipients.filter((r) => r.userid === userid),
+      );
+      return { send_list: items.map((r) => ({ ...r })), next_cursor };
+    },
+  },
+
+  'externalcontact/remind_groupmsg_send': {
+    method: 'POST',
+    handle: ({ state, body, now }) => {
+      const template = requireTemplate(state, body);
+      if (template.cancelledAt !== undefined) throw invalidParameter(`msgid ${template.msgid} was cancelled`);
+      const at = now();
+      const recent = template.reminders.filter((t) => at - t < DAY_MS);
+      if (recent.length >= MAX_REMINDERS_PER_DAY) {
+        throw new ApiError(Errcode.remindLimitExceeded, `at most ${MAX_REMINDERS_PER_DAY} reminders per group message in 24 hours`);
+      }
+      template.reminders.push(at);
+      return {};
+    },
+  },
+
+  'externalcontact/cancel_groupmsg_send': {
+    method: 'POST',
+    handle: ({ state, body, now }) => {
+      const template = requireTemplate(state, body);
+      template.cancelledAt ??= now();
+      return {};
     },
   },
 };
