@@ -44,6 +44,13 @@ export function currentMember(): Member | null {
   return getSession()?.member ?? null;
 }
 
+/** The signed-in member, for a page's onLoad; with nobody signed in, back to the sign-in page (and null). */
+export function memberOrSignIn(): Member | null {
+  const member = currentMember();
+  if (!member) wx.reLaunch({ url: '/pages/login/login' });
+  return member;
+}
+
 export function hasRole(member: Member | null, role: Role): boolean {
   return !!member && member.roles.includes(role);
 }

@@ -1,6 +1,6 @@
 import { api, messageOf, toast } from '../../utils/api';
 import { formatTime } from '../../utils/format';
-import { currentMember } from '../../utils/session';
+import { currentMember, memberOrSignIn } from '../../utils/session';
 import type { Entry } from '../../utils/types';
 
 const MOBILE = /^1[3-9]\d{9}$/;
@@ -29,11 +29,8 @@ Component({
   },
   methods: {
     onLoad(): void {
-      const member = currentMember();
-      if (!member) {
-        wx.reLaunch({ url: '/pages/login/login' });
-        return;
-      }
+      const member = memberOrSignIn();
+      if (!member) return;
       if (!member.store) {
         this.setData({ state: 'error', errorText: '您还没有绑定门店，请联系管理员' });
         return;

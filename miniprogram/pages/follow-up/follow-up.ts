@@ -2,7 +2,7 @@ import { api } from '../../utils/api';
 import { markLeadsChanged } from '../../utils/changes';
 import { addDays, shanghaiDay, shanghaiToIso } from '../../utils/format';
 import { FOLLOW_UP_KINDS, OUTCOMES } from '../../utils/labels';
-import { currentMember } from '../../utils/session';
+import { memberOrSignIn } from '../../utils/session';
 import type { FollowUpInput, FollowUpKind } from '../../utils/types';
 
 const NO_OUTCOME = { value: '', label: '不填' };
@@ -32,10 +32,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>): void {
-      if (!currentMember()) {
-        wx.reLaunch({ url: '/pages/login/login' });
-        return;
-      }
+      if (!memberOrSignIn()) return;
       const leadId = Number(query.leadId);
       if (!Number.isInteger(leadId) || leadId <= 0) {
         this.setData({ state: 'error', errorText: '没有指定线索' });

@@ -2,7 +2,7 @@ import { api, messageOf, toast } from '../../utils/api';
 import { leadsVersion, markLeadsChanged } from '../../utils/changes';
 import { formatDateTime } from '../../utils/format';
 import { GENDER_LABELS, kindLabel, outcomeLabel } from '../../utils/labels';
-import { currentMember } from '../../utils/session';
+import { memberOrSignIn } from '../../utils/session';
 import type { FollowUp, LeadDetail, StageOption, TagOption } from '../../utils/types';
 
 const GRADE_THEMES: Record<string, string> = { A: 'danger', B: 'warning', C: 'primary', D: 'default' };
@@ -72,10 +72,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>): void {
-      if (!currentMember()) {
-        wx.reLaunch({ url: '/pages/login/login' });
-        return;
-      }
+      if (!memberOrSignIn()) return;
       this.setData({ id: query.id ?? '', externalUserId: query.externalUserId ? decodeURIComponent(query.externalUserId) : '' });
       this.load();
     },

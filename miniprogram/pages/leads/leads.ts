@@ -2,7 +2,7 @@ import { api, messageOf } from '../../utils/api';
 import type { LeadQuery } from '../../utils/api';
 import { leadsVersion } from '../../utils/changes';
 import { GRADES } from '../../utils/labels';
-import { currentMember, hasRole } from '../../utils/session';
+import { hasRole, memberOrSignIn } from '../../utils/session';
 import type { LeadCard, LeadScope, LeadSort } from '../../utils/types';
 
 interface Option {
@@ -66,11 +66,8 @@ Component({
   },
   methods: {
     onLoad(): void {
-      const member = currentMember();
-      if (!member) {
-        wx.reLaunch({ url: '/pages/login/login' });
-        return;
-      }
+      const member = memberOrSignIn();
+      if (!member) return;
       const isManager = hasRole(member, 'manager');
       this.setData({
         memberName: member.name,

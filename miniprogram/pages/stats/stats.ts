@@ -1,6 +1,6 @@
 import { api, messageOf } from '../../utils/api';
 import { addDays, formatMinutes, formatPercent, shanghaiDay } from '../../utils/format';
-import { currentMember, hasRole } from '../../utils/session';
+import { hasRole, memberOrSignIn } from '../../utils/session';
 import type { Stats } from '../../utils/types';
 
 const PRESETS = [
@@ -48,11 +48,8 @@ Component({
   },
   methods: {
     onLoad(): void {
-      const member = currentMember();
-      if (!member) {
-        wx.reLaunch({ url: '/pages/login/login' });
-        return;
-      }
+      const member = memberOrSignIn();
+      if (!member) return;
       const today = shanghaiDay();
       this.setData({ today, from: addDays(today, -6), to: today });
       if (!hasRole(member, 'manager')) {
