@@ -27,6 +27,7 @@ import { ManagedTeam } from '../members/managed-team.entity';
 import { Store } from '../members/store.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 import { StoreEntry } from '../entries/store-entry.entity';
+import { MessageDelivery } from '../nurture/budget/message-delivery.entity';
 
 export const entities = [
   InboxEvent,
@@ -58,4 +59,5 @@ export const entities = [
   MemberSession,
   AuditLog,
   StoreEntry,
+  MessageDelivery,
 ];
