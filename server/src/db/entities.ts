@@ -27,6 +27,7 @@ import { ManagedTeam } from '../members/managed-team.entity';
 import { Store } from '../members/store.entity';
 import { AuditLog } from '../audit/audit-log.entity';
 import { StoreEntry } from '../entries/store-entry.entity';
+import { NurtureSequence } from '../nurture/sequences/sequence.entity';
 import { MessageDelivery } from '../nurture/budget/message-delivery.entity';
 
 export const entities = [
@@ -59,5 +60,6 @@ export const entities = [
   MemberSession,
   AuditLog,
   StoreEntry,
+  NurtureSequence,
   MessageDelivery,
 ];
