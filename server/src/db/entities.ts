@@ -29,6 +29,7 @@ import { AuditLog } from '../audit/audit-log.entity';
 import { StoreEntry } from '../entries/store-entry.entity';
 import { NurtureSequence } from '../nurture/sequences/sequence.entity';
 import { MessageDelivery } from '../nurture/budget/message-delivery.entity';
+import { NurtureEnrollment } from '../nurture/enrollment/enrollment.entity';
 
 export const entities = [
   InboxEvent,
@@ -62,4 +63,5 @@ export const entities = [
   StoreEntry,
   NurtureSequence,
   MessageDelivery,
+  NurtureEnrollment,
 ];

@@ -3,14 +3,16 @@ import { tagWithChannelTags } from '../channels/subscribers/tag-with-channel-tag
 import { notifyRepOfNewCustomer } from '../leads/subscribers/notify-rep-of-new-customer';
 import { assignCapturedLead, reassignReturnedLead } from '../leads/assignment/subscribers/assign-ownerless-lead';
 import { notifyRepsOfOwnershipChange } from '../leads/subscribers/notify-reps-of-ownership-change';
+import { enrollOnCapture } from '../nurture/enrollment/subscribers/enroll-on-capture';
+import { exitOnStageChange } from '../nurture/enrollment/subscribers/exit-on-stage-change';
 
 /**
  * Who reacts to which domain event: the index a reader starts from. A new reaction is one file
  * (a Subscriber) and one line here; the code that publishes the event does not change.
  */
 export const subscribers: SubscriberRegistry = {
-  'lead.captured': [tagWithChannelTags, notifyRepOfNewCustomer, assignCapturedLead],
+  'lead.captured': [tagWithChannelTags, notifyRepOfNewCustomer, assignCapturedLead, enrollOnCapture],
   'lead.owner_changed': [notifyRepsOfOwnershipChange, reassignReturnedLead],
-  'lead.stage_changed': [],
+  'lead.stage_changed': [exitOnStageChange],
   'lead.converted': [],
 };

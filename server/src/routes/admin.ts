@@ -17,13 +17,14 @@ import { auditAdminRoutes } from './admin/audit';
 import { memberAdminRoutes } from './admin/members';
 import { nurtureBudgetAdminRoutes } from './admin/nurture-budget';
 import { nurtureSequenceAdminRoutes } from './admin/nurture-sequences';
+import { nurtureEnrollmentAdminRoutes } from './admin/nurture-enrollments';
 
 /** Everything under /api/admin: bearer ADMIN_TOKEN (checked by the auth gate, and again here), JSON bodies up to 256 KB. */
 export function adminRoutes(app: AppContext): Router {
   const router = createRouter({ prefix: '/api/admin' });
   router.use(requireActor('admin'));
   router.use(jsonBody({ limit: '256kb' }));
-  for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), auditAdminRoutes(app), memberAdminRoutes(app), nurtureSequenceAdminRoutes(app), nurtureBudgetAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
+  for (const sub of [inboxAdminRoutes(app), channelAdminRoutes(app), leadMergeAdminRoutes(app), leadAdminRoutes(app), teamAdminRoutes(app), ownershipAdminRoutes(app), scoringAdminRoutes(app), followUpAdminRoutes(app), statsAdminRoutes(app), auditAdminRoutes(app), memberAdminRoutes(app), nurtureSequenceAdminRoutes(app), nurtureBudgetAdminRoutes(app), nurtureEnrollmentAdminRoutes(app), demoAdminRoutes(app, app.demoSimulator)]) {
     router.use(sub.routes(), sub.allowedMethods());
   }
   return router;
