@@ -77,7 +77,10 @@ describeMysql('two instances on one MariaDB share a burst', () => {
     expect(captured).toHaveLength(ADDS);
     for (const job of captured) {
       expect(job.status).toBe('done');
-      expect((JSON.parse(job.payload) as { subscribers: string[] }).subscribers).toEqual(['channel-tags', 'notify-added-rep']);
+      // The nurture subscriber is named until a fresh process has learnt which channels its
+      // sequences use (it then leaves out captures through other channels): here, none do.
+      const named = (JSON.parse(job.payload) as { subscribers: string[] }).subscribers.filter((s) => s !== 'nurture-enroll-on-capture');
+      expect(named).toEqual(['channel-tags', 'notify-added-rep']);
     }
     expect(await count(probe!, `SELECT COUNT(*) AS n FROM timeline_entry WHERE kind = 'welcome.sent'`)).toBe(ADDS);
     // Both instances did work (leases carry the instance id).
