@@ -6,7 +6,7 @@ import { badRequest } from '../http/errors';
 import { enqueueJobs, PRIORITY } from '../jobs/enqueue';
 import type { MarkTagPayload } from '../leads/jobs/mark-tag-job';
 import { LeadRelation } from '../leads/lead-relation.entity';
-import { LeadTag } from '../leads/lead-tag.entity';
+import { addLeadTags } from '../leads/lead-tags';
 import { maskPhone } from '../leads/presenters';
 import { Store } from '../members/store.entity';
 import { forbidden, type PolicyActor } from '../policies/actor';
@@ -122,14 +122,7 @@ async function tagWithStore(manager: EntityManager, leadId: number, externalUser
   const relations = externalUserId ? await manager.find(LeadRelation, { where: { leadId, status: 'active' }, order: { id: 'ASC' } }) : [];
   if (!externalUserId || !relations.length) {
     // Without a WeCom id: the WeCom tag sync leaves it alone. A tag the lead has is kept as it is.
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(LeadTag)
-      .values({ leadId, name: store.tagName, tagId: null, source: 'store', createdAt: Date.now() })
-      .orIgnore()
-      .updateEntity(false)
-      .execute();
+    await addLeadTags(manager, [{ leadId, name: store.tagName, tagId: null, source: 'store' }]);
     return;
   }
   await enqueueJobs(

@@ -1,14 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { LeadTag } from './lead-tag.entity';
+import { addLeadTags, LeadTagInput } from './lead-tags';
 import { addTimelineEntries, TimelineInput } from './timeline';
-
-/** A tag put on a lead (lead_tag row), as a side effect reports it. */
-export interface LeadTagInput {
-  leadId: number;
-  name: string;
-  tagId: string | null;
-  source: string;
-}
 
 /**
  * What side effects that run together want written on leads once they are done: their timeline
@@ -41,17 +33,7 @@ export class LeadRecordBatch {
 
   /** Tags first: a reader who sees the "tags marked" entry finds the tags. No transaction: both writes are idempotent. */
   async write(manager: EntityManager): Promise<void> {
-    if (this.tags.length) {
-      const now = Date.now();
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(LeadTag)
-        .values(this.tags.map((t) => ({ ...t, createdAt: now })))
-        .orIgnore()
-        .updateEntity(false)
-        .execute();
-    }
+    await addLeadTags(manager, this.tags);
     await addTimelineEntries(manager, this.timeline);
   }
 }

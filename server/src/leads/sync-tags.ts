@@ -1,6 +1,7 @@
 import { EntityManager, In } from 'typeorm';
 import type { FollowUser } from '../wecom/contact-api';
 import { LeadTag } from './lead-tag.entity';
+import { addLeadTags } from './lead-tags';
 
 /**
  * Makes the lead's WeCom corp tags equal to the union of corp tags its reps have on it
@@ -28,15 +29,6 @@ export async function syncLeadTagsFromWecom(
   const known = new Set(current.map((t) => t.name));
   const added = [...inWecom].filter(([, name]) => !known.has(name));
   if (removed.length) await repo.delete({ id: In(removed.map((t) => t.id)) });
-  if (added.length) {
-    const now = Date.now();
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(LeadTag)
-      .values(added.map(([tagId, name]) => ({ leadId, name, tagId, source: 'wecom', createdAt: now })))
-      .orIgnore()
-      .execute();
-  }
+  await addLeadTags(manager, added.map(([tagId, name]) => ({ leadId, name, tagId, source: 'wecom' })));
   return { added: added.map(([, name]) => name), removed: removed.map((t) => t.name) };
 }

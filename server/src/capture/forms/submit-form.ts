@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context';
-import { LeadTag } from '../../leads/lead-tag.entity';
+import { addLeadTags } from '../../leads/lead-tags';
 import { FormSubmission } from '../form-submission.entity';
 import { captureContactInfo } from '../capture-contact-info';
 import type { FormDefinition } from './forms-config';
@@ -67,16 +67,8 @@ export async function submitForm(
       `form:${submissionId}`,
     );
     await manager.update(FormSubmission, { id: submissionId }, { leadId: lead.id });
-    if (form.tags.length) {
-      // Tags without a WeCom id: the WeCom tag sync leaves them alone. A tag the lead has is kept as it is.
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(LeadTag)
-        .values(form.tags.map((name) => ({ leadId: lead.id, name, tagId: null, source: 'form', createdAt: now })))
-        .orIgnore()
-        .execute();
-    }
+    // Tags without a WeCom id: the WeCom tag sync leaves them alone. A tag the lead has is kept as it is.
+    await addLeadTags(manager, form.tags.map((name) => ({ leadId: lead.id, name, tagId: null, source: 'form' })), now);
     return { submissionId, leadId: lead.id, created };
   });
   app.kick();

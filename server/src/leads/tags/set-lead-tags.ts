@@ -9,6 +9,7 @@ import { CorpTag } from '../../tags/corp-tag.entity';
 import { resyncCorpTagsAtMostEvery } from '../../tags/corp-tags';
 import { Lead } from '../lead.entity';
 import { LeadTag } from '../lead-tag.entity';
+import { addLeadTags, tagNamesOf } from '../lead-tags';
 import { addTimelineEntry } from '../timeline';
 import { PUSH_TAGS_JOB, type PushTagsPayload } from './push-tags-job';
 
@@ -64,16 +65,7 @@ export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: n
     const now = Date.now();
     if (removed.length) await manager.delete(LeadTag, { id: In(removed.map((t) => t.id)) });
     for (const name of promoted) await manager.update(LeadTag, { id: byName.get(name)!.id }, { tagId: known.get(name)!.id });
-    if (added.length) {
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(LeadTag)
-        .values(added.map((name) => ({ leadId, name, tagId: known.get(name)!.id, source: 'member', createdAt: now })))
-        .orIgnore()
-        .updateEntity(false)
-        .execute();
-    }
+    await addLeadTags(manager, added.map((name) => ({ leadId, name, tagId: known.get(name)!.id, source: 'member' })), now);
     const removedNames = removed.map((t) => t.name);
     const changed = [...added, ...promoted, ...removedNames];
     if (changed.length) {
@@ -91,6 +83,6 @@ export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: n
         await enqueueJob(manager, { kind: PUSH_TAGS_JOB, dedupKey: `lead-tags:${leadId}:${now}:${changed.join(',')}`, payload: { ...payload }, priority: PRIORITY.tagging });
       }
     }
-    return (await manager.find(LeadTag, { where: { leadId }, order: { id: 'ASC' } })).map((t) => t.name);
+    return tagNamesOf(manager, leadId);
   });
 }
