@@ -15,4 +15,8 @@ export const subscribers: SubscriberRegistry = {
   'lead.owner_changed': [notifyRepsOfOwnershipChange, reassignReturnedLead],
   'lead.stage_changed': [exitOnStageChange],
   'lead.converted': [],
+  'lead.tagged': [],
+  'lead.grade_changed': [],
+  'lead.relation_lost': [],
+  'customer.message_received': [],
 };

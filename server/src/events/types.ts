@@ -55,6 +55,40 @@ export interface DomainEventPayloads {
   };
   /** A lead became a customer (stage won). */
   'lead.converted': { leadId: number; by: string };
+  /**
+   * Tags a lead did not have were put on it: by a rep, a WeCom tag sync, a store entry, a web
+   * form or a nurture step. Channel tags put on at capture are in lead.captured's `channelTags`.
+   */
+  'lead.tagged': {
+    leadId: number;
+    /** Only the tags that are new on the lead. */
+    tags: string[];
+    /** As lead_tag.source: member, wecom, store, form, nurture, … */
+    source: string;
+  };
+  /** The lead's grade (score band A/B/C) changed; a first grade of C is not an event. */
+  'lead.grade_changed': { leadId: number; from: string | null; to: string; score: number };
+  /** A WeCom relation between the lead and a rep ended (either side deleted the other, or a transfer). */
+  'lead.relation_lost': {
+    leadId: number;
+    userId: string;
+    externalUserId: string;
+    reason: 'customer_deleted_rep' | 'rep_deleted_customer' | 'transferred';
+  };
+  /**
+   * The customer sent a rep a message. Published by the chat archive (issue 13); nurture exits
+   * on it (a reply, or an opt-out keyword). `text` is null for what is not text (an image, a voice note).
+   */
+  'customer.message_received': {
+    leadId: number;
+    externalUserId: string;
+    /** The rep who received it. */
+    userId: string;
+    /** The archive's message id: unique per message. */
+    msgid: string;
+    text: string | null;
+    sentAt: number;
+  };
 }
 
 export type DomainEventName = keyof DomainEventPayloads;
