@@ -85,7 +85,7 @@ export function canSeeLead(scope: LeadScope, lead: LeadFacts): boolean {
   return scope.all || owns(scope, lead) || manages(scope, lead) || inVisiblePool(scope, lead);
 }
 
-export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return';
+export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return' | 'nurture';
 
 /**
  * Whether the actor may do this to a lead they can see, whatever state it is in (a stage change
@@ -100,6 +100,10 @@ export function mayDo(scope: LeadScope, lead: LeadFacts, action: LeadAction): bo
     case 'reveal':
     case 'editTags':
     case 'changeStage':
+      return owns(scope, lead) || manages(scope, lead);
+    // Enrolling in (or taking out of) a nurture sequence: its pushes go out in the owner's name,
+    // so it is for the owner and those who answer for them; a pool lead has no one to send them.
+    case 'nurture':
       return owns(scope, lead) || manages(scope, lead);
     // Follow-ups are the owner's work: they stop the owner's release clock.
     case 'followUp':
@@ -120,6 +124,7 @@ const REFUSALS: Record<Exclude<LeadAction, 'view'>, string> = {
   changeStage: '只有线索负责人或其团队主管可以变更阶段',
   claim: '只有销售可以从公海认领线索',
   return: '只有线索负责人可以退回线索',
+  nurture: '只有线索负责人或其团队主管可以管理培育',
 };
 
 /** The buttons a member gets on a lead: what they may do and what the lead's state allows now. */

@@ -3,7 +3,7 @@ import type { LeadRecordBatch } from '../../leads/record-batch';
 import { addTimelineEntries, TimelineInput } from '../../leads/timeline';
 import { listSequences } from '../sequences/sequences';
 import { NurtureEnrollment } from './enrollment.entity';
-import { EnrollmentExitReason, EXIT_REASON_TEXT } from './reasons';
+import { EnrollmentExitReason, exitReasonText } from './reasons';
 
 export interface ExitEnrollmentsInput {
   leadId: number;
@@ -13,6 +13,8 @@ export interface ExitEnrollmentsInput {
   sequenceKey?: string;
   /** A subscriber's run.records: the timeline entries are written with the event's others. */
   records?: LeadRecordBatch;
+  /** A member's hand exit (`manual`): who, so the timeline names them rather than an admin. */
+  by?: { userId: string; name?: string | null };
 }
 
 /**
@@ -46,8 +48,8 @@ export async function exitEnrollments(manager: EntityManager, input: ExitEnrollm
     entries.push({
       leadId: input.leadId,
       kind: status === 'completed' ? 'nurture.completed' : 'nurture.exited',
-      summary: status === 'completed' ? `培育序列「${name}」已完成` : `退出培育序列「${name}」：${EXIT_REASON_TEXT[input.reason]}`,
-      data: { enrollmentId: enrollment.id, sequenceKey: enrollment.sequenceKey, reason: input.reason },
+      summary: status === 'completed' ? `培育序列「${name}」已完成` : `退出培育序列「${name}」：${exitReasonText(input.reason, input.by)}`,
+      data: { enrollmentId: enrollment.id, sequenceKey: enrollment.sequenceKey, reason: input.reason, ...(input.by ? { by: input.by.userId } : {}) },
       dedupKey: `nurture.exited:${enrollment.id}`,
       occurredAt: input.at,
     });

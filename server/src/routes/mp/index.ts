@@ -4,12 +4,13 @@ import { mpAuditRoutes } from './audit';
 import { mpCatalogRoutes } from './catalog';
 import { mpContactRoutes } from './contacts';
 import { mpEntryRoutes } from './entries';
+import { mpNurtureRoutes } from './nurture';
 import { mpStatsRoutes } from './stats';
 
 /**
- * The mini-program's resource routers (leads, pool, follow-ups, entries, stats, …), mounted
+ * The mini-program's resource routers (leads, pool, follow-ups, entries, stats, nurture, …), mounted
  * under /api/mp behind the member session check by routes/mp.ts. One router per domain.
  */
 export function mpResourceRouters(app: AppContext): Router[] {
-  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app), mpEntryRoutes(app)];
+  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app), mpEntryRoutes(app), mpNurtureRoutes(app)];
 }
