@@ -3,7 +3,8 @@ import { capPeriod, GroupMessageRule, WecomSimulator } from '../src/wecom/simula
 /**
  * The simulator's side of group sending (wecom-reference.md §4.4), over real HTTP: add_msg_template,
  * the member's confirmation (played by state.confirmGroupMessage), the send results 0/1/2/3, the
- * corp's per-customer cap under each rule, get_groupmsg_task, paging, reminders and cancelling.
+ * corp's per-customer cap under each rule, get_groupmsg_task, paging, reminders and cancelling,
+ * and get_groupmsg_list_v2 (the window, creator and filter_type filters, its own paging).
  */
 
 const CORP = 'wwsimcorp0000001';
@@ -333,6 +334,160 @@ describe('paging', () => {
     const second = await post('get_groupmsg_task', { msgid: reply.msgid, limit: 2, cursor: first.next_cursor });
     expect(second.task_list.map((t: Json) => t.userid)).toEqual(['rep2']);
     expect(second.next_cursor).toBe('');
+  });
+});
+
+describe('get_groupmsg_list_v2', () => {
+  beforeEach(() => start());
+
+  const sec = (ms: number) => Math.floor(ms / 1000);
+  const list = (body: Json) => post('get_groupmsg_list_v2', body);
+  /** The msgids listed in [start, end] (seconds) with `extra` filters, asserting success and one page. */
+  async function listed(start: number, end: number, extra: Json = {}): Promise<string[]> {
+    const reply = await list({ start_time: start, end_time: end, ...extra });
+    expect(reply.errcode).toBe(0);
+    expect(reply.next_cursor).toBe('');
+    return reply.group_msg_list.map((m: Json) => m.msgid);
+  }
+
+  it('lists the messages created in the window, both ends included, in order of creation, with their content', async () => {
+    const [a] = customers('zhangsan', 1);
+    const t0 = clock;
+    const link = { msgtype: 'link', link: { title: '产品手册', url: 'https://example.com/a' } };
+    const first = await send('zhangsan', [a], { attachments: [link] });
+    clock = t0 + 1_999; // second t0+1, late in it
+    const second = await send('zhangsan', [a], { text: undefined, attachments: [link] });
+    clock = t0 + 3_600_000;
+    const third = await send('zhangsan', [a]);
+    const group = sim.state.createGroup({ owner: 'zhangsan' });
+    const toGroup = (await post('add_msg_template', { chat_type: 'group', sender: 'zhangsan', chat_id_list: [group.chat_id], text })).msgid;
+
+    const all = await list({ chat_type: 'single', start_time: sec(t0), end_time: sec(clock) });
+    expect(all.errcode).toBe(0);
+    expect(all.group_msg_list).toEqual([
+      { msgid: first, creator: 'zhangsan', create_type: 0, text, attachments: [link], create_time: sec(t0) },
+      { msgid: second, creator: 'zhangsan', create_type: 0, attachments: [link], create_time: sec(t0) + 1 },
+      { msgid: third, creator: 'zhangsan', create_type: 0, text, create_time: sec(t0) + 3600 },
+    ]);
+    // single is the default; the window is compared in whole seconds.
+    expect(await listed(sec(t0), sec(t0))).toEqual([first]);
+    expect(await listed(sec(t0) + 1, sec(t0) + 1)).toEqual([second]);
+    expect(await listed(sec(t0) + 1, sec(t0) + 3599)).toEqual([second]);
+    expect(await listed(sec(t0) + 2, sec(t0) + 3600)).toEqual([third]);
+    expect(await listed(sec(t0) - 86_400, sec(t0) - 1)).toEqual([]);
+    expect(await listed(sec(t0), sec(clock), { chat_type: 'group' })).toEqual([toGroup]);
+
+    // Order is by creation time, not by when the record was added (a test clock moved back).
+    clock = t0 - 60_000;
+    const earlier = await send('zhangsan', [a]);
+    expect(await listed(sec(clock), sec(t0) + 3600)).toEqual([earlier, first, second, third]);
+    // A cancelled message was still created, so it is still listed.
+    await post('cancel_groupmsg_send', { msgid: first });
+    expect(await listed(sec(t0), sec(t0))).toEqual([first]);
+  });
+
+  it('finds the msgid of a send whose reply was lost', async () => {
+    const ids = customers('zhangsan', 1);
+    const before = sec(clock);
+    sim.faults.inject({ path: 'externalcontact/add_msg_template', loseReply: true });
+    await expect(post('add_msg_template', { sender: 'zhangsan', external_userid: ids, text: { content: '双十一预告' } })).rejects.toThrow();
+    clock += 5_000;
+    const reply = await list({ start_time: before, end_time: sec(clock), creator: 'zhangsan', filter_type: 0 });
+    expect(reply.group_msg_list).toHaveLength(1);
+    expect(reply.group_msg_list[0].text).toEqual({ content: '双十一预告' });
+    expect(sim.state.templates.has(reply.group_msg_list[0].msgid)).toBe(true);
+  });
+
+  it('filters by creator and by filter_type (0 corp via the API, 1 members in the client, 2 both)', async () => {
+    const [a] = customers('zhangsan', 1);
+    const [b] = customers('lisi', 1);
+    const start = sec(clock);
+    const corpByZhangsan = await send('zhangsan', [a]);
+    clock += 1_000;
+    const corpNoSender = (await post('add_msg_template', { external_userid: [a, b], text })).msgid as string;
+    clock += 1_000;
+    const ownByLisi = sim.state.addMemberGroupMessage('lisi', { text: { content: '周末活动' } }).msgid;
+    clock += 1_000;
+    const ownByZhangsan = sim.state.addMemberGroupMessage('zhangsan', { attachments: [{ msgtype: 'image', image: { media_id: 'M' } }] }).msgid;
+    const end = sec(clock);
+
+    expect(await listed(start, end)).toEqual([corpByZhangsan, corpNoSender, ownByLisi, ownByZhangsan]);
+    expect(await listed(start, end, { filter_type: 2 })).toEqual([corpByZhangsan, corpNoSender, ownByLisi, ownByZhangsan]);
+    expect(await listed(start, end, { filter_type: 0 })).toEqual([corpByZhangsan, corpNoSender]);
+    expect(await listed(start, end, { filter_type: 1 })).toEqual([ownByLisi, ownByZhangsan]);
+    expect(await listed(start, end, { creator: 'zhangsan' })).toEqual([corpByZhangsan, ownByZhangsan]);
+    expect(await listed(start, end, { creator: 'zhangsan', filter_type: 1 })).toEqual([ownByZhangsan]);
+    expect(await listed(start, end, { creator: 'lisi', filter_type: 0 })).toEqual([]);
+
+    const reply = await list({ start_time: start, end_time: end });
+    const byId = new Map<string, Json>(reply.group_msg_list.map((m: Json) => [m.msgid, m]));
+    expect(byId.get(corpNoSender)).toEqual({ msgid: corpNoSender, create_type: 0, text, create_time: start + 1 }); // no sender, no creator
+    expect(byId.get(ownByLisi)).toEqual({ msgid: ownByLisi, creator: 'lisi', create_type: 1, text: { content: '周末活动' }, create_time: start + 2 });
+    // The member sent it themselves: its task is done, and it used nobody's cap.
+    expect((await post('get_groupmsg_task', { msgid: ownByLisi })).task_list).toEqual([{ userid: 'lisi', status: 2, send_time: start + 2 }]);
+    expect(sim.state.groupMessageBudget(b).used).toBe(0);
+
+    expect((await list({ start_time: start, end_time: end, creator: 'nobody' })).errcode).toBe(40003);
+    expect(() => sim.state.addMemberGroupMessage('nobody', { text })).toThrow(/unknown member/);
+    expect(() => sim.state.addMemberGroupMessage('lisi', {})).toThrow(/text or attachments/);
+  });
+
+  it('pages by 50 by default, up to 100, over 100 falls back to 50', async () => {
+    const [a] = customers('zhangsan', 1);
+    const start = sec(clock);
+    const created: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      created.push(i % 3 === 0 ? sim.state.addMemberGroupMessage('lisi', { text }).msgid : await send('zhangsan', [a]));
+      clock += 1_000;
+    }
+    const end = sec(clock);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor = '';
+    do {
+      const reply = await list({ start_time: start, end_time: end, cursor });
+      expect(reply.errcode).toBe(0);
+      sizes.push(reply.group_msg_list.length);
+      seen.push(...reply.group_msg_list.map((m: Json) => m.msgid));
+      cursor = reply.next_cursor;
+    } while (cursor);
+    expect(sizes).toEqual([50, 50, 20]);
+    expect(seen).toEqual(created);
+    expect((await list({ start_time: start, end_time: end, limit: 100 })).group_msg_list).toHaveLength(100);
+    expect((await list({ start_time: start, end_time: end, limit: 101 })).group_msg_list).toHaveLength(50);
+    const last = await list({ start_time: start, end_time: end, limit: 7, cursor: '115' });
+    expect(last.group_msg_list.map((m: Json) => m.msgid)).toEqual(created.slice(115));
+    expect(last.next_cursor).toBe('');
+    // Paging applies after the filters.
+    const corp = await list({ start_time: start, end_time: end, filter_type: 0, limit: 100 });
+    expect(corp.group_msg_list).toHaveLength(80);
+    expect(corp.next_cursor).toBe('');
+    expect((await list({ start_time: start, end_time: end, cursor: 'bogus' })).errcode).toBe(40058);
+    expect((await list({ start_time: start, end_time: end, cursor: '121' })).errcode).toBe(40058);
+    expect((await list({ start_time: start, end_time: end, limit: -1 })).errcode).toBe(40058);
+  });
+
+  it('refuses a missing, reversed or over-a-month window and malformed filters with 40058', async () => {
+    await send('zhangsan', customers('zhangsan', 1));
+    const start = sec(clock);
+    const errcode = async (body: Json) => {
+      const reply = await list(body);
+      return reply.errcode as number;
+    };
+    expect(await errcode({ end_time: start })).toBe(40058);
+    expect(await errcode({ start_time: start })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start - 1 })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start + 31 * 86_400 })).toBe(0);
+    expect(await errcode({ start_time: start, end_time: start + 31 * 86_400 + 1 })).toBe(40058);
+    expect(await errcode({ start_time: 'yesterday', end_time: start })).toBe(40058);
+    expect(await errcode({ start_time: -1, end_time: start })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start, chat_type: 'broadcast' })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start, filter_type: 3 })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start, filter_type: 'all' })).toBe(40058);
+    expect(await errcode({ start_time: start, end_time: start, creator: 42 })).toBe(40058);
+    const refused = await list({ start_time: start, end_time: start + 40 * 86_400 });
+    expect(refused.errmsg).toMatch(/one month/);
+    expect(refused.group_msg_list).toBeUndefined();
   });
 });
 

@@ -175,3 +175,20 @@ export interface GroupMsgTask {
   status: number;
   send_time?: number;
 }
+
+/**
+ * One entry of get_groupmsg_list_v2's `group_msg_list[]`: a group message created in the window,
+ * by the corp through add_msg_template (create_type 0) or by a member in the client (1). It is how
+ * a caller finds the msgid of a send whose add_msg_template reply was lost.
+ */
+export interface GroupMsgListItem {
+  msgid: string;
+  /** The member who created (or, for corp messages, was named to send) it; absent when none was. */
+  creator?: string;
+  /** 0 created by the corp (API), 1 created by a member in the WeCom client. */
+  create_type: number;
+  text?: { content: string };
+  attachments?: MessageAttachment[];
+  /** Seconds. */
+  create_time: number;
+}

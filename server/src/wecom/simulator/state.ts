@@ -183,6 +183,19 @@ export class SimulatorState {
     return this.stores.templates.confirm(msgid, userid);
   }
 
+  /**
+   * Plays member `creator` writing a group message in the WeCom client and sending it themselves
+   * (create_type 1 in get_groupmsg_list_v2). Only the record is kept: recipients are not modelled
+   * and no cap is used. Throws for an unknown member or a message without text or attachments.
+   */
+  addMemberGroupMessage(
+    creator: string,
+    content: { chat_type?: 'single' | 'group'; text?: { content: string }; attachments?: unknown[] },
+  ): MessageTemplate {
+    if (!this.hasMember(creator)) throw new Error(`unknown member ${creator}`);
+    return this.stores.templates.addMemberMessage(creator, content);
+  }
+
   /** Same as confirmGroupMessage (the older name). */
   confirmTemplate(msgid: string, userid?: string): MessageTemplate {
     return this.confirmGroupMessage(msgid, userid);

@@ -1,7 +1,9 @@
+import type { GroupMsgListItem, MessageAttachment } from '../../dto';
 import { ApiError, Errcode, invalidParameter } from '../errors';
 import { newMsgId } from '../ids';
 import type { SimulatorState } from '../state';
 import type { MessageTemplate, SendResult } from '../stores/templates';
+import { seconds } from '../stores/time';
 import { messageContent, objectField, optionalBool, optionalInt, optionalString, requiredString, requireMember, stringArray, utf8Length } from './params';
 import type { Routes } from './route';
 
@@ -11,16 +13,25 @@ import type { Routes } from './route';
  * `state.confirmGroupMessage(msgid, userid)` (results 1 sent, 2 not a friend, 3 over the corp's
  * per-customer cap). Then get_groupmsg_task / get_groupmsg_send_result read the results,
  * remind_groupmsg_send nudges members (at most 3 times per message in 24 h) and
- * cancel_groupmsg_send stops what is not sent yet.
+ * cancel_groupmsg_send stops what is not sent yet. get_groupmsg_list_v2 lists the messages created
+ * in a time window, which is how a caller recovers the msgid of a send whose reply was lost;
+ * messages members write in the client themselves (create_type 1) come from
+ * `state.addMemberGroupMessage`.
  *
  * Simulator choices where WeCom's pages are silent: without `sender`, a customer's task goes to
  * the member who added them first (WeCom picks the member who last chatted with them); a
- * cancelled message answers 40058 to remind; tag_filter is refused (not modelled).
+ * cancelled message answers 40058 to remind; tag_filter is refused (not modelled); a corp
+ * message's `creator` in get_groupmsg_list_v2 is its `sender` (absent without one), so the
+ * `creator` filter finds corp messages by the sender named in add_msg_template.
  */
 
 export const MAX_REMINDERS_PER_DAY = 3;
 const DEFAULT_PAGE = 500;
 const MAX_PAGE = 1000;
+/** get_groupmsg_list_v2 pages by 50, at most 100 (WeCom's numbers for that API). */
+const LIST_PAGE = { default: 50, max: 100 };
+/** get_groupmsg_list_v2's window may span at most a month; 31 days so that any calendar month fits. */
+const MAX_LIST_WINDOW_SECONDS = 31 * 86_400;
 const DAY_MS = 86_400_000;
 
 function requireTemplate(state: SimulatorState, body: Record<string, unknown>): MessageTemplate {
@@ -30,15 +41,47 @@ function requireTemplate(state: SimulatorState, body: Record<string, unknown>): 
   return template;
 }
 
-/** limit: at most 1000, default 500; like WeCom, a value over the maximum falls back to the default. */
-function page<T>(body: Record<string, unknown>, all: T[]): { items: T[]; next_cursor: string } {
+/**
+ * limit: at most 1000, default 500 unless `sizes` says otherwise; like WeCom, a value over the
+ * maximum falls back to the default.
+ */
+function page<T>(
+  body: Record<string, unknown>,
+  all: T[],
+  sizes: { default: number; max: number } = { default: DEFAULT_PAGE, max: MAX_PAGE },
+): { items: T[]; next_cursor: string } {
   const requested = optionalInt(body, 'limit') ?? 0;
   if (requested < 0) throw invalidParameter('limit must not be negative');
-  const limit = requested === 0 || requested > MAX_PAGE ? DEFAULT_PAGE : requested;
+  const limit = requested === 0 || requested > sizes.max ? sizes.default : requested;
   const cursor = optionalString(body, 'cursor') || '0';
   const offset = Number(cursor);
   if (!/^\d+$/.test(cursor) || offset > all.length) throw invalidParameter('cursor');
   return { items: all.slice(offset, offset + limit), next_cursor: offset + limit < all.length ? String(offset + limit) : '' };
+}
+
+function requiredSeconds(body: Record<string, unknown>, name: string): number {
+  const value = optionalInt(body, name);
+  if (value === undefined) throw invalidParameter(`${name} is required`);
+  if (value < 0) throw invalidParameter(`${name} must not be negative`);
+  return value;
+}
+
+/** filter_type: 0 corp-created only, 1 member-created only, 2 (default) both. */
+function createTypeFilter(body: Record<string, unknown>): 0 | 1 | undefined {
+  const filterType = optionalInt(body, 'filter_type') ?? 2;
+  if (filterType !== 0 && filterType !== 1 && filterType !== 2) throw invalidParameter('filter_type must be 0, 1 or 2');
+  return filterType === 2 ? undefined : filterType;
+}
+
+function listItem(t: MessageTemplate): GroupMsgListItem {
+  return {
+    msgid: t.msgid,
+    ...(t.sender ? { creator: t.sender } : {}),
+    create_type: t.createType,
+    ...(t.text ? { text: { ...t.text } } : {}),
+    ...(t.attachments.length > 0 ? { attachments: t.attachments as MessageAttachment[] } : {}),
+    create_time: seconds(t.createdAt),
+  };
 }
 
 function field(attachment: Record<string, unknown>, type: string): Record<string, unknown> {
@@ -118,6 +161,7 @@ export const templateRoutes: Routes = {
         msgid,
         chat_type: chatType,
         sender,
+        createType: 0,
         allow_select: allowSelect,
         ...content,
         createdAt: now(),
@@ -126,6 +170,27 @@ export const templateRoutes: Routes = {
         reminders: [],
       });
       return { msgid, fail_list };
+    },
+  },
+
+  'externalcontact/get_groupmsg_list_v2': {
+    method: 'POST',
+    handle: ({ state, body }) => {
+      const chatType = optionalString(body, 'chat_type') || 'single';
+      if (chatType !== 'single' && chatType !== 'group') throw invalidParameter('chat_type must be single or group');
+      const startTime = requiredSeconds(body, 'start_time');
+      const endTime = requiredSeconds(body, 'end_time');
+      if (endTime < startTime) throw invalidParameter('end_time is before start_time');
+      if (endTime - startTime > MAX_LIST_WINDOW_SECONDS) throw invalidParameter('start_time to end_time exceeds one month');
+      const creator = optionalString(body, 'creator') || undefined;
+      if (creator) requireMember(state, creator);
+      const createType = createTypeFilter(body);
+      const { items, next_cursor } = page(
+        body,
+        state.stores.templates.query({ chatType, startTime, endTime, creator, createType }),
+        LIST_PAGE,
+      );
+      return { group_msg_list: items.map(listItem), next_cursor };
     },
   },
 

@@ -1,4 +1,5 @@
 import type { GroupMsgSendResult, GroupMsgTask } from '../../dto';
+import { newMsgId } from '../ids';
 import type { ContactStore } from './contacts';
 import { seconds } from './time';
 
@@ -21,7 +22,10 @@ export type GroupMessageRule = 'month' | 'week' | 'day';
 export interface MessageTemplate {
   msgid: string;
   chat_type: 'single' | 'group';
+  /** For corp messages the `sender` add_msg_template named; for a member's own message, that member. */
   sender?: string;
+  /** 0 created by the corp through add_msg_template, 1 created by a member in the WeCom client. */
+  createType: 0 | 1;
   allow_select: boolean;
   text?: { content: string };
   attachments: unknown[];
@@ -66,6 +70,17 @@ export function capPeriod(rule: GroupMessageRule, at: number): CapPeriod {
   return { start, end, limit: Math.round((end - start) / DAY_MS) };
 }
 
+/** What get_groupmsg_list_v2 filters by. */
+export interface MessageQuery {
+  chatType: 'single' | 'group';
+  /** The window in epoch seconds, both ends inclusive, compared with the creation second as WeCom reports it. */
+  startTime: number;
+  endTime: number;
+  creator?: string;
+  /** Only this create_type; undefined for both. */
+  createType?: 0 | 1;
+}
+
 export class TemplateStore {
   readonly templates = new Map<string, MessageTemplate>();
   /** The corp's rule; change it with `setRule` (or the simulator's `groupMessageRule` option). */
@@ -98,6 +113,51 @@ export class TemplateStore {
     let times = this.received.get(recipient);
     if (!times) this.received.set(recipient, (times = []));
     times.push(at);
+  }
+
+  /**
+   * Plays a member writing a group message in the WeCom client and sending it at once
+   * (个人群发, create_type 1). Only its record is kept, for get_groupmsg_list_v2: who received it is
+   * not modelled and it uses no cap (recordDelivery does that when a test needs it).
+   */
+  addMemberMessage(
+    creator: string,
+    content: { chat_type?: 'single' | 'group'; text?: { content: string }; attachments?: unknown[] },
+  ): MessageTemplate {
+    if (!content.text && !content.attachments?.length) throw new Error('a group message needs text or attachments');
+    const at = this.now();
+    const template: MessageTemplate = {
+      msgid: newMsgId(),
+      chat_type: content.chat_type ?? 'single',
+      sender: creator,
+      createType: 1,
+      allow_select: false,
+      ...(content.text ? { text: { content: content.text.content } } : {}),
+      attachments: content.attachments ?? [],
+      createdAt: at,
+      recipients: [],
+      tasks: [{ userid: creator, status: 2, send_time: seconds(at) }],
+      reminders: [],
+    };
+    this.templates.set(template.msgid, template);
+    return template;
+  }
+
+  /**
+   * The messages get_groupmsg_list_v2 lists, in order of creation. The sort is stable, so messages
+   * created in the same millisecond (or a test that moved the clock back) keep insertion order.
+   */
+  query(q: MessageQuery): MessageTemplate[] {
+    return [...this.templates.values()]
+      .filter(
+        (t) =>
+          t.chat_type === q.chatType &&
+          seconds(t.createdAt) >= q.startTime &&
+          seconds(t.createdAt) <= q.endTime &&
+          (q.creator === undefined || t.sender === q.creator) &&
+          (q.createType === undefined || t.createType === q.createType),
+      )
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   require(msgid: string): MessageTemplate {
