@@ -1,3 +1,4 @@
+import { validate } from 'node-cron';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
@@ -81,6 +82,8 @@ const envSchema = z.object({
   // The consent store customers agree to at entry (GET /api/mp/consent); defaults in entries/consent.ts.
   MP_CONSENT_VERSION: optionalString.pipe(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 . _ -').optional()),
   MP_CONSENT_TEXT: optionalString.pipe(z.string().max(2000, 'must be at most 2000 characters').optional()),
+  // How often nurture runs due steps and tracks sends (node-cron, Shanghai time; six fields for seconds).
+  NURTURE_TICK_CRON: optionalString.pipe(z.string().refine((v) => validate(v), 'must be a node-cron expression, e.g. "* * * * *"').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -124,6 +127,8 @@ export interface AppConfig {
   consentText?: string;
   /** Take the client address from X-Forwarded-For (only behind a proxy that overwrites it). */
   trustProxy: boolean;
+  /** node-cron expression of the nurture pass; absent: every minute. */
+  nurtureTickCron?: string;
   /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
   instanceId: string;
 }
@@ -202,6 +207,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     consentVersion: env.MP_CONSENT_VERSION,
     consentText: env.MP_CONSENT_TEXT,
     trustProxy: env.TRUST_PROXY,
+    nurtureTickCron: env.NURTURE_TICK_CRON,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
   };
 }

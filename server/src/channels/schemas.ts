@@ -1,14 +1,15 @@
+import { utf8Bytes } from '../util/utf8';
 import { z } from 'zod';
 import { checkedRange, MAX_RANGE_DAYS } from '../stats/range';
 import { addDays, cstDate } from '../util/china-time';
 
-const utf8Bytes = (max: number) => (s: string) => Buffer.byteLength(s, 'utf8') <= max;
+const withinBytes = (max: number) => (s: string) => utf8Bytes(s) <= max;
 
 const userId = z.string().trim().min(1).max(64);
 const tagName = z.string().trim().min(1, 'tag names cannot be empty').max(30, 'tag names are at most 30 characters');
 
 export const welcomeMiniprogramSchema = z.object({
-  title: z.string().min(1).refine(utf8Bytes(64), 'title is at most 64 bytes'),
+  title: z.string().min(1).refine(withinBytes(64), 'title is at most 64 bytes'),
   appid: z.string().min(1).max(64),
   page: z.string().min(1).max(256),
   picMediaId: z.string().min(1).max(256),
@@ -22,7 +23,7 @@ export const createChannelSchema = z.object({
   name,
   userIds,
   tags: tags.default([]),
-  welcomeText: z.string().min(1).refine(utf8Bytes(4000), 'welcomeText is at most 4000 bytes').optional(),
+  welcomeText: z.string().min(1).refine(withinBytes(4000), 'welcomeText is at most 4000 bytes').optional(),
   welcomeMiniprogram: welcomeMiniprogramSchema.optional(),
 });
 
@@ -35,7 +36,7 @@ export const updateChannelSchema = z.object({
   name: name.optional(),
   userIds: userIds.optional(),
   tags: tags.optional(),
-  welcomeText: z.string().refine(utf8Bytes(4000), 'welcomeText is at most 4000 bytes').nullable().optional(),
+  welcomeText: z.string().refine(withinBytes(4000), 'welcomeText is at most 4000 bytes').nullable().optional(),
   welcomeMiniprogram: welcomeMiniprogramSchema.nullable().optional(),
 });
 

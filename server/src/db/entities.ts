@@ -30,6 +30,8 @@ import { StoreEntry } from '../entries/store-entry.entity';
 import { NurtureSequence } from '../nurture/sequences/sequence.entity';
 import { MessageDelivery } from '../nurture/budget/message-delivery.entity';
 import { NurtureEnrollment } from '../nurture/enrollment/enrollment.entity';
+import { NurtureStepRun } from '../nurture/steps/step-run.entity';
+import { NurturePush } from '../nurture/sending/push.entity';
 
 export const entities = [
   InboxEvent,
@@ -64,4 +66,6 @@ export const entities = [
   NurtureSequence,
   MessageDelivery,
   NurtureEnrollment,
+  NurtureStepRun,
+  NurturePush,
 ];

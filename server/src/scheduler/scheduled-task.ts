@@ -1,3 +1,4 @@
+import type { AppConfig } from '../config';
 import type { AppContext } from '../context';
 
 /**
@@ -8,5 +9,7 @@ export interface ScheduledTask {
   name: string;
   /** node-cron expression, e.g. every minute. */
   cron: string;
+  /** The cron expression from configuration, when the operator may change it; `cron` otherwise. */
+  cronFrom?(config: AppConfig): string | undefined;
   run(ctx: AppContext, slotStartedAt: number): Promise<void>;
 }

@@ -47,7 +47,7 @@ export function startScheduler(ctx: AppContext, tasks: ScheduledTask[] = schedul
       },
     };
     const cronTask = createTask(
-      task.cron,
+      task.cronFrom?.(ctx.config) ?? task.cron,
       (context) => (stopped ? undefined : track(runLeasedTask(ctx, task, context.date.getTime()))),
       {
         name: task.name,

@@ -5,8 +5,9 @@ import { scoreDecayTask } from '../leads/scoring/decay-task';
 import { pruneQueuesTask } from '../queue/prune-task';
 import { pruneMemberSessionsTask } from '../auth/session-prune-task';
 import { memberSyncTask } from '../members/sync';
+import { nurtureTask } from '../nurture/nurture-task';
 
 export type { ScheduledTask } from './scheduled-task';
 
 /** Every recurring task, each run once per cron slot across all instances (scheduler.ts). */
-export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneMemberSessionsTask, memberSyncTask];
+export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneMemberSessionsTask, memberSyncTask, nurtureTask];

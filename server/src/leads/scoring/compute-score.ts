@@ -54,6 +54,16 @@ export function decayMultiplier(idleMs: number, decay: ScoringRules['decay']): n
   return decay.factor ** steps;
 }
 
+/** The activity kind of an explicit score change; its value is `<points>|<reason>`. */
+export const SCORE_ADJUSTMENT_KIND = 'score_adjustment';
+
+export const scoreAdjustmentValue = (points: number, reason: string) => `${points}|${reason}`;
+
+function parseScoreAdjustment(value: string | null): { points: number; reason: string } | null {
+  const match = value ? /^(-?\d{1,3})\|(.*)$/s.exec(value) : null;
+  return match ? { points: Number(match[1]), reason: match[2] } : null;
+}
+
 /**
  * The lead's score at `now` under `rules`, with the reason for every point. Pure: the same lead,
  * activities, rules and time give the same result (tests pass `now` to see decay without waiting).
@@ -71,7 +81,14 @@ export function computeScore(lead: ScoringLead, activities: readonly ScoringActi
     let list = byKind.get(a.kind);
     if (!list) byKind.set(a.kind, (list = []));
     list.push(a);
-    if (a.occurredAt > lastInteraction) lastInteraction = a.occurredAt;
+    // A score adjustment is ours, not the customer's: it does not reset the decay clock.
+    if (a.occurredAt > lastInteraction && a.kind !== SCORE_ADJUSTMENT_KIND) lastInteraction = a.occurredAt;
+  }
+
+  // Explicit adjustments (a nurture step's change_score) count as given: no rule, no cap, no decay.
+  for (const a of byKind.get(SCORE_ADJUSTMENT_KIND) ?? []) {
+    const adjustment = parseScoreAdjustment(a.value);
+    if (adjustment) breakdown.push({ rule: 'adjustment', points: adjustment.points, reason: adjustment.reason });
   }
 
   let behaviour = 0;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LEAD_STAGES } from '../../leads/lead.entity';
+import { utf8Bytes } from '../../util/utf8';
 
 /**
  * The shape of a nurture sequence (issue 11): config/nurture-sequences.json (the defaults) and
@@ -11,7 +12,6 @@ import { LEAD_STAGES } from '../../leads/lead.entity';
  * characters), channels are channel QR codes by row id or by their `state` key.
  */
 
-const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 /** A string of at most `max` UTF-8 bytes: WeCom counts bytes, so 4000 bytes is ~1333 Chinese characters. */
 const bytes = (max: number, what: string) =>
   z
@@ -170,6 +170,9 @@ export const actionSchema = z.discriminatedUnion(
 
 // ---- Steps ---------------------------------------------------------------------------------
 
+export const WHEN_BUDGET_SPENT = ['wait', 'skip', 'rep_task'] as const;
+export type WhenBudgetSpent = (typeof WHEN_BUDGET_SPENT)[number];
+
 export const MAX_DELAY_MINUTES = 366 * 24 * 60;
 
 /** How long after enrollment (or after the previous step ran) the step is due. */
@@ -195,8 +198,18 @@ export const stepSchema = z
     delay: delaySchema,
     condition: conditionSchema.optional(),
     action: actionSchema,
+    /**
+     * push_content only: what happens when the customer's corp budget or our monthly cap is
+     * spent. `wait` (default) until it frees; `skip` the step; `rep_task`: ask the rep to send it
+     * by hand in the chat. Quiet hours and the one-push-a-day rule always wait: they free within a day.
+     */
+    whenBudgetSpent: z.enum(WHEN_BUDGET_SPENT, { error: 'whenBudgetSpent is wait, skip or rep_task' }).optional(),
   })
-  .strict();
+  .strict()
+  .refine((step) => step.whenBudgetSpent === undefined || step.action.type === 'push_content', {
+    message: 'whenBudgetSpent applies to push_content steps only',
+    path: ['whenBudgetSpent'],
+  });
 
 // ---- Exits ---------------------------------------------------------------------------------
 

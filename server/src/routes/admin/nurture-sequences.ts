@@ -5,6 +5,7 @@ import type { AppContext } from '../../context';
 import { sequenceKeySchema, sequenceSchema } from '../../nurture/sequences/schema';
 import { createSequence, getSequence, listSequences, setSequenceEnabled, updateSequence } from '../../nurture/sequences/sequences';
 import { presentSequence, presentSequenceSummary } from '../../nurture/sequences/presenters';
+import { sequenceFunnel } from '../../nurture/funnel';
 
 const keyParam = sequenceKeySchema;
 const objectBody = z.record(z.string(), z.unknown(), { error: 'the body is a sequence (a JSON object)' });
@@ -18,6 +19,9 @@ export function nurtureSequenceAdminRoutes(app: AppContext): Router {
   const router = createRouter();
   router.get('/nurture/sequences', async (ctx) => {
     ctx.body = { sequences: (await listSequences(app.dataSource)).map(presentSequenceSummary) };
+  });
+  router.get('/nurture/sequences/:key/funnel', async (ctx) => {
+    ctx.body = await sequenceFunnel(app.dataSource.manager, await getSequence(app.dataSource, ctx.params.key));
   });
   router.get('/nurture/sequences/:key', async (ctx) => {
     ctx.body = presentSequence(await getSequence(app.dataSource, ctx.params.key));
