@@ -83,6 +83,8 @@ const envSchema = z.object({
   MP_CONSENT_VERSION: optionalString.pipe(z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 . _ -').optional()),
   MP_CONSENT_TEXT: optionalString.pipe(z.string().max(2000, 'must be at most 2000 characters').optional()),
   // How often nurture runs due steps and tracks sends (node-cron, Shanghai time; six fields for seconds).
+  // How long an add_msg_template call whose answer never came is given before WeCom's list is asked whether it created it.
+  NURTURE_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   NURTURE_TICK_CRON: optionalString.pipe(z.string().refine((v) => validate(v), 'must be a node-cron expression, e.g. "* * * * *"').optional()),
 });
 
@@ -129,6 +131,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** node-cron expression of the nurture pass; absent: every minute. */
   nurtureTickCron?: string;
+  /** Seconds after an unanswered add_msg_template began before it is reconciled; absent: 120. */
+  nurtureReconcileAfterSeconds?: number;
   /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
   instanceId: string;
 }
@@ -208,6 +212,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     consentText: env.MP_CONSENT_TEXT,
     trustProxy: env.TRUST_PROXY,
     nurtureTickCron: env.NURTURE_TICK_CRON,
+    nurtureReconcileAfterSeconds: env.NURTURE_RECONCILE_AFTER_SECONDS,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
   };
 }

@@ -6,9 +6,11 @@ import { acceptPush } from './send-pushes';
 
 /**
  * How long after an add_msg_template attempt began it is surely over: the client's timeout
- * (WECOM_TIMEOUT_MS, 5 s by default) with no network retries, with a wide margin for a slow pacer.
+ * (WECOM_TIMEOUT_MS, 5 s by default) with no network retries, with a wide margin for a wait in
+ * the pacer. NURTURE_RECONCILE_AFTER_SECONDS changes it.
  */
 export const RECONCILE_AFTER_MS = 2 * 60_000;
+const reconcileAfterMs = (ctx: AppContext) => (ctx.config.nurtureReconcileAfterSeconds ? ctx.config.nurtureReconcileAfterSeconds * 1000 : RECONCILE_AFTER_MS);
 
 /** The content WeCom lists for a message, compared with what we sent: text, and the kinds of attachments in order. */
 function sameContent(listed: ListedGroupMessage, sent: PushContent): boolean {
@@ -28,7 +30,7 @@ function sameContent(listed: ListedGroupMessage, sent: PushContent): boolean {
  */
 export async function reconcileCallingPushes(ctx: AppContext, now: number): Promise<{ adopted: number; resent: number }> {
   const stale = await ctx.dataSource.getRepository(NurturePush).find({
-    where: { status: 'calling', attemptStartedAt: LessThan(now - RECONCILE_AFTER_MS) },
+    where: { status: 'calling', attemptStartedAt: LessThan(now - reconcileAfterMs(ctx)) },
     order: { id: 'ASC' },
     take: 50,
   });
