@@ -11,6 +11,7 @@ import { syncMembers } from './members/sync';
 import { createTeam } from './teams/commands';
 import { Team } from './teams/team.entity';
 import { WecomSimulator } from './wecom/simulator';
+import { DEMO_NURTURE_TICK_CRON } from './nurture/demo/seed-demo-nurture';
 
 /**
  * Fixed demo corp, so a demo database keeps working across restarts. The callback token and
@@ -115,6 +116,8 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
   });
   const demoConfig: AppConfig = {
     ...config,
+    // A nurture series whose steps are minutes apart is watched best with a pass every few seconds.
+    nurtureTickCron: config.nurtureTickCron ?? DEMO_NURTURE_TICK_CRON,
     adminToken: admin.token,
     wecom: {
       corpId: DEMO.corpId,

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config';
 import { seedDemoMembers, startDemoWecom } from './demo';
 import { createLogger } from './logger';
 import { startRuntime } from './runtime';
+import { autoConfirmDemoGroupMessages, seedDemoNurture } from './nurture/demo/seed-demo-nurture';
 
 /** Process entry: `npm start`. ROLE=web|worker|all (default all). */
 async function main() {
@@ -26,6 +27,9 @@ async function main() {
   if (simulator) {
     // Members to sign in as: a failure here leaves the demo usable through the admin API.
     await seedDemoMembers(runtime.ctx).catch((error: Error) => logger.warn({ err: error.message }, 'demo: seeding members and roles failed'));
+    // The expo channel and its example nurture series; the simulated members confirm pushes themselves.
+    await seedDemoNurture(runtime.ctx).catch((error: Error) => logger.warn({ err: error.message }, 'demo: seeding the nurture example failed'));
+    autoConfirmDemoGroupMessages(simulator);
   }
   logger.info(
     { url: runtime.url, role: config.role, database: config.databaseUrl.split(':')[0], instanceId: config.instanceId, demoMode: config.demoMode },

@@ -9,6 +9,9 @@ import { startRuntime, Runtime } from '../src/runtime';
 import { WecomDriver, WecomSimulator } from '../src/wecom/simulator';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { eventually } from './support/harness';
+import { DEMO_EXPO_CHANNEL_STATE, DEMO_EXPO_SEQUENCE_KEY } from '../src/nurture/demo/demo-sequence';
+import { confirmDueDemoGroupMessages, DEMO_CONFIRM_AFTER_MS, DEMO_NURTURE_TICK_CRON, seedDemoNurture } from '../src/nurture/demo/seed-demo-nurture';
+import { nurtureTick } from '../src/nurture/nurture-task';
 
 /** A complete set of real WeCom credentials (values are placeholders). */
 const REAL_CORP = {
@@ -133,5 +136,35 @@ describe('demo mode', () => {
     });
     expect(lead).toMatchObject({ name: '演示客户', ownerUserId: 'lisi' });
     await eventually(() => simulator.state.welcomeMessages.some((w) => w.external_userid === lead.externalUserId));
+  });
+
+  it('ships the expo nurture example: a scan of the expo code enrolls the lead, and the series goes out within minutes', async () => {
+    expect(demoConfig.nurtureTickCron).toBe(DEMO_NURTURE_TICK_CRON);
+    // main.ts seeds it at start-up; twice changes nothing.
+    await seedDemoNurture(runtime.ctx);
+    await seedDemoNurture(runtime.ctx);
+    const channels = (await admin('GET', '/api/admin/channels')).body.items.filter((c: { state: string }) => c.state === DEMO_EXPO_CHANNEL_STATE);
+    expect(channels).toHaveLength(1);
+    const sequence = await admin('GET', `/api/admin/nurture/sequences/${DEMO_EXPO_SEQUENCE_KEY}`);
+    expect(sequence.status).toBe(200);
+    expect(sequence.body.sequence.name).toBe('展会线索培育：认知 → 考虑 → 决策');
+
+    const scan = await admin('POST', '/api/admin/demo/simulate-add', { channelId: channels[0].id, name: '展会访客' });
+    expect(scan.status).toBe(202);
+    const externalUserId = scan.body.externalUserId as string;
+    const enrollment = await eventually(async () => (await admin('GET', '/api/admin/nurture/enrollments')).body.items.find((e: { sequenceKey: string; leadId: number }) => e.sequenceKey === DEMO_EXPO_SEQUENCE_KEY));
+    const sentTo = () => [...simulator.state.templates.values()].filter((t) => t.recipients.some((r) => r.external_userid === externalUserId));
+
+    // A minute later the first push goes out; the simulated rep confirms it; it is delivered.
+    let now = Date.parse(enrollment.enrolledAt) + 61_000;
+    await nurtureTick(runtime.ctx, now);
+    expect(sentTo().map((t) => t.text?.content.slice(0, 12))).toEqual(['您好，感谢您在展会上到访']);
+    expect(confirmDueDemoGroupMessages(simulator, now + DEMO_CONFIRM_AFTER_MS)).toBe(1);
+    now += 2 * 60_000;
+    await nurtureTick(runtime.ctx, now);
+    const funnel = (await admin('GET', `/api/admin/nurture/sequences/${DEMO_EXPO_SEQUENCE_KEY}/funnel`)).body;
+    expect(funnel.steps[0].push).toMatchObject({ sent: 1, confirmed: 1, delivered: 1 });
+    // …and the consideration step, two minutes after the first, is on its way.
+    expect(sentTo()).toHaveLength(2);
   });
 });

@@ -5,7 +5,7 @@ import { NurtureSequence } from '../src/nurture/sequences/sequence.entity';
 import { sequenceFileSchema, sequenceSchema, SequenceInput } from '../src/nurture/sequences/schema';
 import { fileSequences } from '../src/nurture/sequences/file-sequences';
 import { enabledSequences } from '../src/nurture/sequences/sequences';
-import { DEMO_EXPO_SEQUENCE_KEY, demoExpoSequence } from '../src/nurture/sequences/demo-sequence';
+import { DEMO_EXPO_SEQUENCE_KEY, demoExpoSequence } from '../src/nurture/demo/demo-sequence';
 import { Harness, startHarness } from './support/harness';
 
 /** A realistic sequence a marketer would write for webinar sign-ups. */

@@ -21,14 +21,15 @@ const CONTACT_WAY_NOT_FOUND = 41044;
  * Creates the channel and its WeCom 「联系我」 QR code. The row is written first (reserving the
  * state), then WeCom is called; if WeCom refuses, the row is removed so nothing half-made stays.
  */
-export async function createChannel(ctx: AppContext, input: CreateChannelInput): Promise<Channel> {
+export async function createChannel(ctx: AppContext, input: CreateChannelInput, options: { state?: string } = {}): Promise<Channel> {
   const repo = ctx.dataSource.getRepository(Channel);
   const now = Date.now();
   let channel: Channel | null = null;
   for (let i = 0; i < 3 && !channel; i++) {
     const candidate = repo.create({
       name: input.name,
-      state: newChannelState(),
+      // A fixed state only for seeded channels (demo mode's expo code, which its example sequence names).
+      state: options.state ?? newChannelState(),
       configId: null,
       qrCode: null,
       userIds: input.userIds,

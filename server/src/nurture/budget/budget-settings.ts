@@ -20,7 +20,7 @@ export const budgetSettingsSchema = z.object({
 });
 export type BudgetSettings = z.infer<typeof budgetSettingsSchema>;
 
-const SETTING_KEY = 'nurture.budget';
+export const BUDGET_SETTING_KEY = 'nurture.budget';
 // WeCom's default rule; 8 a month of our own (about two a week) and no pushes at night.
 export const BUILT_IN_BUDGET_SETTINGS: BudgetSettings = { corpRule: 'month', monthlyCap: 8, quietHours: { start: '21:00', end: '09:00' }, onePerDay: true };
 
@@ -31,13 +31,13 @@ export function fileBudgetSettings(): BudgetSettings {
 
 /** config/nurture-budget.json with the admin's overrides (setting `nurture.budget`) on top. */
 export async function loadBudgetSettings(manager: EntityManager): Promise<BudgetSettings> {
-  const stored = await getSetting<Partial<BudgetSettings>>(manager, SETTING_KEY);
+  const stored = await getSetting<Partial<BudgetSettings>>(manager, BUDGET_SETTING_KEY);
   return { ...fileBudgetSettings(), ...(stored ?? {}) };
 }
 
 /** Fields given replace the stored ones. */
 export async function saveBudgetSettings(manager: EntityManager, patch: Partial<BudgetSettings>): Promise<BudgetSettings> {
-  const stored = (await getSetting<Partial<BudgetSettings>>(manager, SETTING_KEY)) ?? {};
-  await putSetting(manager, SETTING_KEY, { ...stored, ...patch });
+  const stored = (await getSetting<Partial<BudgetSettings>>(manager, BUDGET_SETTING_KEY)) ?? {};
+  await putSetting(manager, BUDGET_SETTING_KEY, { ...stored, ...patch });
   return loadBudgetSettings(manager);
 }

@@ -1,4 +1,4 @@
-import { Sequence, sequenceSchema, SequenceInput } from './schema';
+import { Sequence, sequenceSchema, SequenceInput } from '../sequences/schema';
 
 /** The `state` of the demo's expo channel QR code: demo mode creates the channel with it. */
 export const DEMO_EXPO_CHANNEL_STATE = 'demoexpo';
