@@ -18,6 +18,7 @@ import { eventHandlers } from './inbox/registry';
 import { jobHandlers } from './jobs/registry';
 import { noteExpiredWelcomes, welcomeJob } from './channels/welcome-job';
 import { startScheduler, Scheduler } from './scheduler/scheduler';
+import { checkConfigFiles } from './config-files';
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -48,6 +49,8 @@ export interface Runtime {
 /** Wires database, WeCom clients, workers and the HTTP server for one process. */
 export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Before anything is opened: a broken config file stops start-up with nothing to clean up.
+  checkConfigFiles();
   const dataSource = options.dataSource ?? (await openDatabase(config.databaseUrl));
   const tokenStore = new DatabaseTokenStore(dataSource);
   // One limiter for both clients: WeCom counts a corp's calls per API, whichever secret made them.

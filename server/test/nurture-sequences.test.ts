@@ -7,6 +7,7 @@ import { fileSequences } from '../src/nurture/sequences/file-sequences';
 import { enabledSequences } from '../src/nurture/sequences/sequences';
 import { DEMO_EXPO_SEQUENCE_KEY, demoExpoSequence } from '../src/nurture/demo/demo-sequence';
 import { Harness, startHarness } from './support/harness';
+import { checkConfigFiles } from '../src/config-files';
 
 /** A realistic sequence a marketer would write for webinar sign-ups. */
 const webinar = (): SequenceInput => ({
@@ -153,7 +154,7 @@ describe('config/nurture-sequences.json and the admin API', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the repository file is valid, and a broken file names itself and the field', () => {
+  it('the repository file is valid, and a broken file names itself and the field, at start-up too', async () => {
     const shipped = JSON.parse(fs.readFileSync(path.join(repoConfig, 'nurture-sequences.json'), 'utf8'));
     expect(sequenceFileSchema.parse(shipped).sequences).toEqual([]);
     expect(fileSequences().map((s) => s.key)).toEqual([DEMO_EXPO_SEQUENCE_KEY]);
@@ -170,6 +171,12 @@ describe('config/nurture-sequences.json and the admin API', () => {
       expect(() => fileSequences()).toThrow(/sequences\.1\.key: duplicate sequence key "webinar-follow-up"/);
       process.env.XIANSUO_CONFIG_DIR = path.join(bad, 'missing');
       expect(fileSequences()).toEqual([]);
+
+      // At start-up every file is checked: the service refuses to start, naming each broken one.
+      fs.writeFileSync(path.join(bad, 'again', 'nurture-budget.json'), JSON.stringify({ corpRule: 'fortnight' }));
+      process.env.XIANSUO_CONFIG_DIR = path.join(bad, 'again');
+      expect(() => checkConfigFiles()).toThrow(/nurture-budget\.json: corpRule[\s\S]*nurture-sequences\.json are invalid/);
+      await expect(startHarness({ runtime: { runScheduler: false } })).rejects.toThrow(/configuration files are invalid/);
     } finally {
       process.env.XIANSUO_CONFIG_DIR = dir;
       fs.rmSync(bad, { recursive: true, force: true });
