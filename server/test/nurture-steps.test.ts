@@ -11,6 +11,10 @@ import { CANCEL_UNCONFIRMED_AFTER_MS, REMIND_AFTER_MS, UNCONFIRMED_CHECK_MS } fr
 import type { SequenceInput } from '../src/nurture/sequences/schema';
 import { NurtureStepRun } from '../src/nurture/steps/step-run.entity';
 import { makeLead } from './support/factories';
+import { testDbKind } from './support/database';
+import { silentLogger } from '../src/logger';
+import { startRuntime } from '../src/runtime';
+import { conditionHolds } from '../src/nurture/steps/conditions';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
 
 /**
@@ -404,5 +408,80 @@ describe('a send whose answer is lost', () => {
     await tick();
     expect(templatesTo(lead.externalUserId!)).toHaveLength(1);
     expect((await runsOf(lead.id)).map((x) => x.status)).toEqual(['awaiting']);
+  });
+});
+
+describe('conditions', () => {
+  const facts = { tags: new Set(['展会', 'VIP']), grade: 'B' as const, stage: 'contacted' as const, channelId: 7 };
+  const byState = new Map([['expo', 7], ['web', 8]]);
+  it.each([
+    [{ tagsAll: ['展会', 'VIP'] }, true],
+    [{ tagsAll: ['展会', '老客户'] }, false],
+    [{ tagsAny: ['老客户', 'VIP'] }, true],
+    [{ tagsAny: ['老客户'] }, false],
+    [{ tagsNone: ['无意向'] }, true],
+    [{ tagsNone: ['VIP'] }, false],
+    [{ grades: ['A', 'B'] }, true],
+    [{ grades: ['A'] }, false],
+    [{ stages: ['new', 'contacted'] }, true],
+    [{ stages: ['qualified'] }, false],
+    [{ channels: [{ state: 'expo' }] }, true],
+    [{ channels: [{ id: 7 }] }, true],
+    [{ channels: [{ state: 'web' }, { state: 'gone' }] }, false],
+    [{ tagsAll: ['展会'], grades: ['C'] }, false],
+    [undefined, true],
+  ] as const)('%j → %s', (condition, holds) => {
+    expect(conditionHolds(condition as never, facts, byState)).toBe(holds);
+  });
+  it('a lead without a grade or channel does not match conditions on them', () => {
+    expect(conditionHolds({ grades: ['C'] }, { ...facts, grade: null }, byState)).toBe(false);
+    expect(conditionHolds({ channels: [{ id: 7 }] }, { ...facts, channelId: null }, byState)).toBe(false);
+  });
+});
+
+/**
+ * Two instances need MySQL/MariaDB (README: SQLite is for one process); on SQLite the passes of
+ * one instance overlap instead, which the same conditional writes decide.
+ */
+describe('two instances', () => {
+  it(`run every due step once when their passes overlap, and send each customer one message (${testDbKind === 'mysql' ? 'two instances on one database' : 'one instance, overlapping passes'})`, async () => {
+    clock = sh(2027, 6, 9, 10);
+    await ds().query(`UPDATE nurture_enrollment SET status = 'exited', active_key = NULL, next_due_at = NULL WHERE status = 'active'`);
+    await ds().query(`UPDATE nurture_push SET status = 'done' WHERE status IN ('ready', 'calling', 'awaiting')`);
+    h.sim.state.setGroupMessageRule('month');
+    await setBudget(corpOnly());
+    const key = await createSequence({
+      name: '双实例',
+      triggers: [{ type: 'manual' }],
+      steps: [
+        push('p', '双实例测试', { from: 'enrollment' }),
+        { id: 'tag', delay: { from: 'previous_step' }, action: { type: 'add_tag', tag: '双实例' } },
+        { id: 'remind', delay: { from: 'previous_step' }, action: { type: 'remind_rep', text: '双实例提醒' } },
+      ],
+    });
+    const leads: Lead[] = [];
+    for (let i = 0; i < 30; i++) leads.push(await customerOf(['zhangsan', 'lisi', 'wangwu'][i % 3]));
+    for (const lead of leads) await enroll(lead, key);
+    const other =
+      testDbKind === 'mysql'
+        ? await startRuntime({ ...h.config, port: 0, instanceId: 'nurture-other' }, { logger: silentLogger, runScheduler: false, runWorkers: false, serveHttp: false })
+        : h.runtime;
+    try {
+      for (let pass = 0; pass < 3; pass++) {
+        await Promise.all([nurtureTick(h.runtime.ctx, clock), nurtureTick(other.ctx, clock), nurtureTick(h.runtime.ctx, clock), nurtureTick(other.ctx, clock)]);
+      }
+    } finally {
+      if (other !== h.runtime) await other.stop();
+    }
+    await queuesSettled(h);
+    const runs = await ds().getRepository(NurtureStepRun).findBy({ sequenceKey: key });
+    expect(runs).toHaveLength(90);
+    const templates = [...h.sim.state.templates.values()].filter((t) => t.text?.content === '双实例测试');
+    expect(templates).toHaveLength(3);
+    const recipients = templates.flatMap((t) => t.recipients.map((r) => r.external_userid));
+    expect(recipients.sort()).toEqual(leads.map((l) => l.externalUserId).sort());
+    expect(await ds().getRepository(LeadTag).countBy({ name: '双实例' })).toBe(30);
+    expect(h.sim.state.appMessages.items.filter((m) => textOf(m).includes('双实例提醒'))).toHaveLength(30);
+    expect((await funnel(key)).enrolled).toMatchObject({ total: 30, completed: 30 });
   });
 });
