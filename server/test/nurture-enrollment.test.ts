@@ -1,5 +1,5 @@
 import { Lead } from '../src/leads/lead.entity';
-import { captureMayEnroll } from '../src/nurture/enrollment/capture-triggers';
+import { captureMayEnroll } from '../src/nurture/enrollment/trigger-snapshot';
 import { enrollLead } from '../src/nurture/enrollment/enroll-lead';
 import { NurtureEnrollment } from '../src/nurture/enrollment/enrollment.entity';
 import { exitEnrollments } from '../src/nurture/enrollment/exit-enrollments';

@@ -70,7 +70,7 @@ export async function leadOfChatContact(ctx: AppContext, actor: MemberActor, ext
       }),
       activity: channel ? { kind: 'channel', value: String(channel.id), data: { state: channel.state }, dedupKey: `${key}:channel` } : null,
     });
-    await syncLeadTagsFromWecom(m, lead.id, details.follow_user, created);
+    await syncLeadTagsFromWecom(m, lead.id, details.follow_user, { cause: key, at: occurredAt, isNewLead: created });
     return lead.id;
   });
   ctx.kick();

@@ -2,11 +2,14 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { captureLead } from '../capture/capture-lead';
 import { normalizePhone } from '../capture/contact-fields';
+import { publishEvent } from '../events/publish';
 import { badRequest } from '../http/errors';
 import { enqueueJobs, PRIORITY } from '../jobs/enqueue';
 import type { MarkTagPayload } from '../leads/jobs/mark-tag-job';
 import { LeadRelation } from '../leads/lead-relation.entity';
+import { LeadTag } from '../leads/lead-tag.entity';
 import { addLeadTags } from '../leads/lead-tags';
+import { leadTaggedEvent } from '../leads/tags/lead-tagged-event';
 import { maskPhone } from '../leads/presenters';
 import { Store } from '../members/store.entity';
 import { forbidden, type PolicyActor } from '../policies/actor';
@@ -67,7 +70,7 @@ export function parseEntryBody(body: unknown, consentVersion: string): EntryInpu
  *   duplicates list for a person to decide;
  * - the store's tag on the lead; for a lead that is a WeCom contact, `mark_tag` jobs put the
  *   corp tag on it in WeCom for every rep who has the customer (they record the tag with its
- *   WeCom id once WeCom has it);
+ *   WeCom id once WeCom has it); lead.tagged when the lead did not have the tag;
  * - lead.captured, without an owner: a new lead goes through assignment (assign-captured).
  */
 export async function createEntry(app: AppContext, actor: PolicyActor, body: unknown) {
@@ -110,15 +113,29 @@ export async function createEntry(app: AppContext, actor: PolicyActor, body: unk
     });
     const entry = { id: entryId, storeId, createdByUserId: userId, leadId: lead.id, name: input.name, phone: input.phone, consentVersion: consent.version, consentText: consent.text, duplicate: !created, createdAt: now };
     await manager.update(StoreEntry, { id: entryId }, { leadId: lead.id, duplicate: !created });
-    await tagWithStore(manager, lead.id, lead.externalUserId, store, key);
+    await tagWithStore(manager, { leadId: lead.id, externalUserId: lead.externalUserId, isNewLead: created }, store, key, now);
     return presentEntry(entry, store);
   });
   app.kick();
   return result;
 }
 
-/** The store's tag on the lead: here for a lead outside WeCom; through WeCom (mark_tag per rep) for a contact. */
-async function tagWithStore(manager: EntityManager, leadId: number, externalUserId: string | null, store: Store, key: string): Promise<void> {
+/**
+ * The store's tag on the lead: here for a lead outside WeCom; through WeCom (mark_tag per rep) for
+ * a contact. Either way the lead gets it now, as far as nurture is concerned: lead.tagged is
+ * published here (keyed by the entry) when the lead did not have the tag, not when a mark_tag
+ * job records it later.
+ */
+async function tagWithStore(
+  manager: EntityManager,
+  lead: { leadId: number; externalUserId: string | null; isNewLead: boolean },
+  store: Store,
+  key: string,
+  at: number,
+): Promise<void> {
+  const { leadId, externalUserId } = lead;
+  const hadTag = !lead.isNewLead && (await manager.exists(LeadTag, { where: { leadId, name: store.tagName } }));
+  if (!hadTag) await publishEvent(manager, leadTaggedEvent({ leadId, tags: [store.tagName], source: 'store', cause: key, at }));
   const relations = externalUserId ? await manager.find(LeadRelation, { where: { leadId, status: 'active' }, order: { id: 'ASC' } }) : [];
   if (!externalUserId || !relations.length) {
     // Without a WeCom id: the WeCom tag sync leaves it alone. A tag the lead has is kept as it is.

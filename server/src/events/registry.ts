@@ -5,6 +5,10 @@ import { assignCapturedLead, reassignReturnedLead } from '../leads/assignment/su
 import { notifyRepsOfOwnershipChange } from '../leads/subscribers/notify-reps-of-ownership-change';
 import { enrollOnCapture } from '../nurture/enrollment/subscribers/enroll-on-capture';
 import { exitOnStageChange } from '../nurture/enrollment/subscribers/exit-on-stage-change';
+import { enrollOnTag } from '../nurture/enrollment/subscribers/enroll-on-tag';
+import { enrollOnGrade } from '../nurture/enrollment/subscribers/enroll-on-grade';
+import { exitOnRelationLost } from '../nurture/enrollment/subscribers/exit-on-relation-lost';
+import { exitOnMessage } from '../nurture/enrollment/subscribers/exit-on-message';
 
 /**
  * Who reacts to which domain event: the index a reader starts from. A new reaction is one file
@@ -15,8 +19,8 @@ export const subscribers: SubscriberRegistry = {
   'lead.owner_changed': [notifyRepsOfOwnershipChange, reassignReturnedLead],
   'lead.stage_changed': [exitOnStageChange],
   'lead.converted': [],
-  'lead.tagged': [],
-  'lead.grade_changed': [],
-  'lead.relation_lost': [],
-  'customer.message_received': [],
+  'lead.tagged': [enrollOnTag],
+  'lead.grade_changed': [enrollOnGrade],
+  'lead.relation_lost': [exitOnRelationLost],
+  'customer.message_received': [exitOnMessage],
 };

@@ -1,5 +1,7 @@
 import type { AppContext } from '../../context';
-import { addLeadTags } from '../../leads/lead-tags';
+import { publishEvent } from '../../events/publish';
+import { addLeadTags, tagNamesOf } from '../../leads/lead-tags';
+import { leadTaggedEvent } from '../../leads/tags/lead-tagged-event';
 import { FormSubmission } from '../form-submission.entity';
 import { captureContactInfo } from '../capture-contact-info';
 import type { FormDefinition } from './forms-config';
@@ -9,7 +11,7 @@ import type { ParsedSubmission } from './parse-submission';
  * Stores one web-form submission and lands it on a lead (found or created, merging duplicates
  * it proves), in one transaction. `formKey` is a form listed in config/forms.json; the form's
  * `source` (else its key) becomes the lead's sourceDetail and the activity value that scoring
- * rules can match, and its tags are put on the lead.
+ * rules can match, and its tags are put on the lead (lead.tagged for those it did not have).
  */
 export async function submitForm(
   app: AppContext,
@@ -67,8 +69,12 @@ export async function submitForm(
       `form:${submissionId}`,
     );
     await manager.update(FormSubmission, { id: submissionId }, { leadId: lead.id });
-    // Tags without a WeCom id: the WeCom tag sync leaves them alone. A tag the lead has is kept as it is.
+    // Tags without a WeCom id: the WeCom tag sync leaves them alone. A tag the lead has is kept as
+    // it is, and is no news: only a known lead's tags need reading (a new one has none).
+    const had = created || !form.tags.length ? new Set<string>() : new Set(await tagNamesOf(manager, lead.id));
+    const newTags = form.tags.filter((name) => !had.has(name));
     await addLeadTags(manager, form.tags.map((name) => ({ leadId: lead.id, name, tagId: null, source: 'form' })), now);
+    if (newTags.length) await publishEvent(manager, leadTaggedEvent({ leadId: lead.id, tags: newTags, source: 'form', cause: `form:${submissionId}`, at: now }));
     return { submissionId, leadId: lead.id, created };
   });
   app.kick();

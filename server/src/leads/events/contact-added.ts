@@ -60,7 +60,7 @@ export async function onContactAdded(event: ContactAddedEvent, ctx: AppContext, 
       // The welcome this process sent just before, when it took the add in itself.
       alsoOnTimeline: meta.welcomeEntry ? [{ ...meta.welcomeEntry, occurredAt: Date.now() }] : [],
     });
-    if (details) await syncLeadTagsFromWecom(manager, lead.id, details.follow_user, created);
+    if (details) await syncLeadTagsFromWecom(manager, lead.id, details.follow_user, { cause: key, at: occurredAt, isNewLead: created });
     // Taken in by this process: the inbox row (and its welcome) end in this transaction.
     await meta.settle?.(manager);
   });

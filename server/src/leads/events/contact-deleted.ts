@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context';
+import { publishEvent } from '../../events/publish';
 import type { EventMeta } from '../../inbox/handlers';
 import type { ContactDeletedEvent, ContactTransferFailedEvent } from '../../wecom/events';
 import { Lead } from '../lead.entity';
@@ -17,8 +18,9 @@ function reasonOf(event: ContactDeletedEvent): keyof typeof LOST_REASON {
 }
 
 /**
- * del_external_contact / del_follow_user: the relation with that rep is lost. The lead and its
- * history stay; other reps' relations are untouched.
+ * del_external_contact / del_follow_user: the relation with that rep is lost, and lead.relation_lost
+ * says why (nurture exits when the customer deleted the rep). The lead and its history stay;
+ * other reps' relations are untouched.
  */
 export async function onContactDeleted(event: ContactDeletedEvent, ctx: AppContext, meta: EventMeta) {
   return ctx.dataSource.transaction(async (manager) => {
@@ -36,6 +38,12 @@ export async function onContactDeleted(event: ContactDeletedEvent, ctx: AppConte
       data: { userId: event.userId, reason, changeType: event.changeType, source: event.source ?? null },
       dedupKey: `inbox:${meta.inboxId}:lost`,
       occurredAt,
+    });
+    await publishEvent(manager, {
+      name: 'lead.relation_lost',
+      key: `lead.relation_lost:inbox:${meta.inboxId}`,
+      occurredAt,
+      payload: { leadId: lead.id, userId: event.userId, externalUserId: event.externalUserId, reason },
     });
     return 'done' as const;
   });

@@ -35,7 +35,8 @@ export async function onContactEdited(event: ContactEditedEvent, ctx: AppContext
     }
     await manager.createQueryBuilder().update(Lead).set(set).where('id = :id').setParameters(params).execute();
     if (follow) await manager.getRepository(LeadRelation).update({ leadId: lead.id, userId: event.userId }, { remark: follow.remark ?? null });
-    const diff = await syncLeadTagsFromWecom(manager, lead.id, details.follow_user);
+    const occurredAt = event.createTime * 1000 || meta.receivedAt;
+    const diff = await syncLeadTagsFromWecom(manager, lead.id, details.follow_user, { cause: `inbox:${meta.inboxId}`, at: occurredAt });
     const parts = [
       diff.added.length ? `新增标签：${diff.added.join('、')}` : '',
       diff.removed.length ? `移除标签：${diff.removed.join('、')}` : '',
@@ -46,7 +47,7 @@ export async function onContactEdited(event: ContactEditedEvent, ctx: AppContext
       summary: `成员 ${event.userId} 更新了客户资料${parts.length ? `（${parts.join('；')}）` : ''}`,
       data: { userId: event.userId, ...diff },
       dedupKey: `inbox:${meta.inboxId}:edited`,
-      occurredAt: event.createTime * 1000 || meta.receivedAt,
+      occurredAt,
     });
   });
   return 'done' as const;

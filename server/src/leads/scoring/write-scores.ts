@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import { publishEvents } from '../../events/publish';
+import type { DomainEvent } from '../../events/types';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
 import { Lead, LeadQualification, ScoreItem } from '../lead.entity';
 import { LeadActivity } from '../lead-activity.entity';
@@ -98,9 +100,10 @@ export async function scoreLoaded(
 
 /**
  * Stores new scores in bulk (one UPDATE per chunk, only rows whose score state changed; scoredAt
- * for all), writes a timeline entry when grade or qualification changes, and handles the hot
- * threshold: crossing it (hotAlertedAt unset) alerts the owner through a notify_rep job and sets
- * hotAlertedAt; falling below clears it so a later crossing alerts again.
+ * for all), writes a timeline entry when grade or qualification changes, publishes
+ * lead.grade_changed when the grade does, and handles the hot threshold: crossing it
+ * (hotAlertedAt unset) alerts the owner through a notify_rep job and sets hotAlertedAt; falling
+ * below clears it so a later crossing alerts again.
  */
 export async function writeScores(
   manager: EntityManager,
@@ -112,6 +115,7 @@ export async function writeScores(
   const hot = rules.thresholds.hot;
   const changedRows: Array<{ id: number; result: ScoreResult; hotAlertedAt: number | null }> = [];
   const timeline: Array<Partial<TimelineEntry>> = [];
+  const gradeEvents: DomainEvent<'lead.grade_changed'>[] = [];
   let alerts = 0;
 
   for (const { lead, result } of items) {
@@ -168,6 +172,12 @@ export async function writeScores(
         dedupKey: `score:${lead.id}:grade:${now}`,
         occurredAt: now,
       });
+      gradeEvents.push({
+        name: 'lead.grade_changed',
+        key: `lead.grade_changed:${lead.id}:${now}`,
+        occurredAt: now,
+        payload: { leadId: lead.id, from: lead.grade, to: result.grade, score: result.score },
+      });
     }
     if (result.qualification !== lead.qualification) {
       const threshold = result.qualification === 'sql' ? rules.thresholds.sql : rules.thresholds.mql;
@@ -223,5 +233,10 @@ export async function writeScores(
   for (let i = 0; i < timeline.length; i += INSERT_CHUNK) {
     await manager.createQueryBuilder().insert().into(TimelineEntry).values(timeline.slice(i, i + INSERT_CHUNK) as never).orIgnore().execute();
   }
+  // Published together like the timeline entries: one INSERT per chunk (none when no subscriber
+  // wants a grade: nurture's score_band triggers), keyed like the timeline entry, so a re-run
+  // publishes nothing twice. Chunked because a rescore batch has no upper size, and one job row
+  // is ten placeholders.
+  for (let i = 0; i < gradeEvents.length; i += INSERT_CHUNK) await publishEvents(manager, gradeEvents.slice(i, i + INSERT_CHUNK));
   return { changed: changedRows.length, alerts };
 }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { In } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { badRequest } from '../../http/errors';
+import { publishEvent } from '../../events/publish';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
 import { actorLabel, actorName, type PolicyActor } from '../../policies/actor';
 import { findLeadFor } from '../../policies/lead';
@@ -11,6 +13,7 @@ import { Lead } from '../lead.entity';
 import { LeadTag } from '../lead-tag.entity';
 import { addLeadTags, tagNamesOf } from '../lead-tags';
 import { addTimelineEntry } from '../timeline';
+import { leadTaggedEvent } from './lead-tagged-event';
 import { PUSH_TAGS_JOB, type PushTagsPayload } from './push-tags-job';
 
 export const setLeadTagsSchema = z.strictObject({
@@ -35,9 +38,9 @@ const quoted = (names: string[]) => names.map((n) => `「${n}」`).join('、');
 /**
  * Command: the lead's corp tags become exactly `names` (corp tags WeCom knows; tags Xiansuo set
  * without a WeCom id are left alone). One transaction writes the lead's tags, a timeline entry,
- * and — for a lead that is a WeCom contact — a job that adds and removes them in WeCom through
- * mark_tag once the transaction has committed (push-tags-job.ts). Who may is the lead policy's
- * answer. Returns the lead's tags afterwards.
+ * lead.tagged for the tags new on the lead, and — for a lead that is a WeCom contact — a job
+ * that adds and removes them in WeCom through mark_tag once the transaction has committed
+ * (push-tags-job.ts). Who may is the lead policy's answer. Returns the lead's tags afterwards.
  */
 export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: number, names: string[]): Promise<string[]> {
   const wanted = [...new Set(names)];
@@ -66,6 +69,12 @@ export async function setLeadTags(ctx: AppContext, actor: PolicyActor, leadId: n
     if (removed.length) await manager.delete(LeadTag, { id: In(removed.map((t) => t.id)) });
     for (const name of promoted) await manager.update(LeadTag, { id: byName.get(name)!.id }, { tagId: known.get(name)!.id });
     await addLeadTags(manager, added.map((name) => ({ leadId, name, tagId: known.get(name)!.id, source: 'member' })), now);
+    // Only the tags new on the lead: one Xiansuo had under the name (promoted) is not news. The
+    // edit is keyed by its time and what it added (a digest keeps the key short).
+    if (added.length) {
+      const cause = `member:${now}:${createHash('sha256').update(added.join('\n')).digest('hex').slice(0, 12)}`;
+      await publishEvent(manager, leadTaggedEvent({ leadId, tags: added, source: 'member', cause, at: now }));
+    }
     const removedNames = removed.map((t) => t.name);
     const changed = [...added, ...promoted, ...removedNames];
     if (changed.length) {

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../db/data-source';
 import { HttpError } from '../../http/errors';
-import { forgetCaptureTriggers } from '../enrollment/capture-triggers';
+import { forgetTriggerSnapshot } from '../enrollment/trigger-snapshot';
 import { fileSequences } from './file-sequences';
 import { Sequence, sequenceKeySchema, sequenceSchema } from './schema';
 import { NurtureSequence } from './sequence.entity';
@@ -72,8 +72,8 @@ export async function createSequence(db: DataSource, sequence: Sequence): Promis
     if (isUniqueViolation(error)) throw new HttpError(409, 'sequence_exists', `nurture sequence "${sequence.key}" already exists`);
     throw error;
   }
-  // Once written: enrollment's in-memory view of the channels sequences enroll from is read again.
-  forgetCaptureTriggers();
+  // Once written: enrollment's in-memory view of what sequences listen for is read again.
+  forgetTriggerSnapshot();
   return { key: sequence.key, source: 'database', updatedAt: now, sequence };
 }
 
@@ -97,7 +97,7 @@ export async function updateSequence(db: DataSource, key: string, sequence: Sequ
   const current = await getSequence(db, key);
   const now = Date.now();
   await storeRow(db, sequence, now);
-  forgetCaptureTriggers();
+  forgetTriggerSnapshot();
   return { key, source: current.source === 'database' ? 'database' : 'override', updatedAt: now, sequence };
 }
 
