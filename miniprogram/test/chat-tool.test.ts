@@ -24,6 +24,7 @@ describe('chat toolbar entry', () => {
   it('the lead page asks the server for the contact\'s lead (created there if needed)', async () => {
     wx.signIn(fixtures.loginRep());
     wx.on('GET', '/api/mp/contacts/wmABC_123/lead', { body: fixtures.leadDetailContact() });
+    wx.on('GET', '/api/mp/leads/120/nurture', { body: fixtures.leadNurtureEmpty() });
     const page = await openPage('lead', { externalUserId: 'wmABC_123' });
     expect(wx.last('GET', '/api/mp/contacts/wmABC_123/lead').headers.Authorization).toBe('Bearer at-zhangsan-1');
     expect(page.text()).toContain('周杰');

@@ -6,6 +6,7 @@ const wx = useWxFake();
 async function openOwnLead() {
   wx.signIn(fixtures.loginRep());
   wx.on('GET', '/api/mp/leads/101', { body: fixtures.leadDetail() });
+  wx.on('GET', '/api/mp/leads/101/nurture', { body: fixtures.leadNurture() });
   return openPage('lead', { id: '101' });
 }
 
@@ -135,6 +136,7 @@ describe('lead detail', () => {
   it('claims a pool lead; a lost race shows the server\'s message and the lead as it is', async () => {
     wx.signIn(fixtures.loginRep());
     wx.on('GET', '/api/mp/leads/201', { body: fixtures.leadDetailPool() });
+    wx.on('GET', '/api/mp/leads/201/nurture', { body: fixtures.leadNurturePool() });
     const page = await openPage('lead', { id: '201' });
     expect(page.exists('#claim')).toBe(true);
     expect(page.exists('#follow-up')).toBe(false);

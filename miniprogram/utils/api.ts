@@ -13,10 +13,13 @@ import type {
   FollowUpInput,
   LeadCard,
   LeadDetail,
+  LeadNurture,
   LeadScope,
   LeadSort,
   LoginResponse,
   Member,
+  NurtureEnrollment,
+  NurtureSequenceOption,
   Page,
   StageOption,
   Stats,
@@ -226,6 +229,13 @@ export const api = {
   returnToPool: (id: number, reason: string) => request<{ lead: LeadCard }>('POST', `${leadPath(id)}/return`, { body: { reason } }),
   stages: () => request<StageOption[]>('GET', '/api/mp/stages', { silent: true }),
   tags: () => request<TagOption[]>('GET', '/api/mp/tags', { silent: true }),
+
+  leadNurture: (id: number) => request<LeadNurture>('GET', `${leadPath(id)}/nurture`, { silent: true }),
+  nurtureSequences: () => request<{ sequences: NurtureSequenceOption[] }>('GET', '/api/mp/nurture/sequences', { silent: true }),
+  enrollNurture: (id: number, sequenceKey: string) =>
+    request<{ enrollment: NurtureEnrollment }>('POST', `${leadPath(id)}/nurture`, { body: { sequenceKey } }),
+  stopNurture: (id: number, enrollmentId: number) =>
+    request<{ enrollment: NurtureEnrollment }>('POST', `${leadPath(id)}/nurture/${encodeURIComponent(String(enrollmentId))}/exit`),
 
   consent: () => request<Consent>('GET', '/api/mp/consent', { silent: true }),
   createEntry: (input: { name: string; phone: string; consent: true; consentVersion: string }) =>

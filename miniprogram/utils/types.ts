@@ -132,3 +132,41 @@ export interface Stats {
   channels: { id: number | null; name: string; leads: number; won: number; conversionRate: number }[];
   responseTimes: { userId: string; name: string; medianMinutes: number | null; leads: number }[];
 }
+
+export type EnrollmentStatus = 'active' | 'exited' | 'completed';
+
+/** One of a lead's nurture enrollments (GET /api/mp/leads/:id/nurture). */
+export interface NurtureEnrollment {
+  id: number;
+  sequenceKey: string;
+  sequenceName: string;
+  status: EnrollmentStatus;
+  statusLabel: string;
+  reason: string;
+  reasonText: string;
+  enrolledAt: string;
+  exitedAt: string | null;
+  exitReason: string | null;
+  exitReasonText: string | null;
+  /** null when the sequence is no longer defined. */
+  stepCount: number | null;
+  /** 0-based; null once not active. */
+  nextStepIndex: number | null;
+  nextStepName: string | null;
+  nextDueAt: string | null;
+}
+
+export interface LeadNurture {
+  /** This member may enroll the lead and stop its enrollments. */
+  canManage: boolean;
+  /** Active first, then the latest ended ones (at most 20 in all). */
+  enrollments: NurtureEnrollment[];
+}
+
+/** A sequence a lead may be enrolled in by hand (GET /api/mp/nurture/sequences). */
+export interface NurtureSequenceOption {
+  key: string;
+  name: string;
+  description: string | null;
+  stepCount: number;
+}

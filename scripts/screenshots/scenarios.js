@@ -20,6 +20,7 @@ function listOptions(wx, fixtures) {
 function ownLead(wx, fixtures) {
   wx.signIn(fixtures.loginRep());
   wx.on('GET', '/api/mp/leads/101', { body: fixtures.leadDetail() });
+  wx.on('GET', '/api/mp/leads/101/nurture', { body: fixtures.leadNurture() });
   listOptions(wx, fixtures);
 }
 
@@ -90,8 +91,36 @@ const scenarios = [
     back: true,
     page: 'lead',
     query: { id: '101' },
-    caption: 'Lead detail of the rep\'s own lead: profile, score breakdown, tags, follow-ups, timeline and actions',
+    caption: 'Lead detail of the rep\'s own lead: profile, score breakdown, tags, follow-ups, nurture (培育), timeline and actions',
     setup: ownLead,
+  },
+  {
+    name: 'lead-nurture-enroll',
+    back: true,
+    page: 'lead',
+    query: { id: '101' },
+    caption: '加入培育 (enroll in a nurture sequence): the sequences open to hand enrollment, the one the lead is in already marked',
+    viewport: true,
+    setup(wx, fixtures) {
+      ownLead(wx, fixtures);
+      wx.on('GET', '/api/mp/nurture/sequences', { body: fixtures.nurtureSequences() });
+    },
+    async act(page) {
+      await page.tap('#enroll');
+      await page.change('#sequence-options', { value: 'silent-wakeup' });
+    },
+  },
+  {
+    name: 'lead-nurture-stop',
+    back: true,
+    page: 'lead',
+    query: { id: '101' },
+    caption: '停止培育 (stop nurturing): asked before the sequence stops',
+    viewport: true,
+    setup: ownLead,
+    async act(page) {
+      await page.tap('#stop-nurture-31');
+    },
   },
   {
     name: 'lead-reveal',
@@ -155,6 +184,7 @@ const scenarios = [
     setup(wx, fixtures) {
       wx.signIn(fixtures.loginRep());
       wx.on('GET', '/api/mp/leads/201', { body: fixtures.leadDetailPool() });
+      wx.on('GET', '/api/mp/leads/201/nurture', { body: fixtures.leadNurturePool() });
     },
   },
   {
@@ -176,6 +206,7 @@ const scenarios = [
     setup(wx, fixtures) {
       wx.signIn(fixtures.loginRep());
       wx.on('GET', '/api/mp/contacts/wmABC_123/lead', { body: fixtures.leadDetailContact() });
+      wx.on('GET', '/api/mp/leads/120/nurture', { body: fixtures.leadNurtureEmpty() });
     },
   },
   {

@@ -323,6 +323,10 @@ describe('/api/mp nurture: enroll by hand, stop, and the lead\'s nurture', () =>
     expect(items[0]).toMatchObject({ id: active.body.enrollment.id, status: 'active', sequenceName: '展会回访', reasonText: '张三手动加入' });
     const endedIds = (await rows(lead.id)).filter((r) => r.status !== 'active').map((r) => r.id).sort((a, b) => b - a);
     expect(items.slice(1).map((e: any) => e.id)).toEqual(endedIds.slice(0, 19));
+    // A step without a name of its own: its index, no name.
+    await ds.getRepository(NurtureEnrollment).update({ id: active.body.enrollment.id }, { nextStepIndex: 1 });
+    const later = (await call('rep-a', 'GET', `/leads/${lead.id}/nurture`)).body.enrollments[0];
+    expect([later.nextStepIndex, later.nextStepName, later.stepCount]).toEqual([1, null, 2]);
     expect(items.slice(1, 5).map((e: any) => [e.statusLabel, e.reasonText, e.exitReasonText, e.nextStepName])).toEqual([
       ['已完成', '管理员手动加入', '序列已结束', null],
       ['已退出', '评级变为 A 类', '已成交', null],

@@ -3,7 +3,7 @@ import { leadsVersion, markLeadsChanged } from '../../utils/changes';
 import { formatDateTime } from '../../utils/format';
 import { GENDER_LABELS, kindLabel, outcomeLabel } from '../../utils/labels';
 import { memberOrSignIn } from '../../utils/session';
-import type { FollowUp, LeadDetail, StageOption, TagOption } from '../../utils/types';
+import type { FollowUp, LeadDetail, NurtureEnrollment, NurtureSequenceOption, StageOption, TagOption } from '../../utils/types';
 
 const GRADE_THEMES: Record<string, string> = { A: 'danger', B: 'warning', C: 'primary', D: 'default' };
 const PURPOSES = ['电话回访客户', '预约上门拜访', '核对客户信息'];
@@ -25,6 +25,31 @@ function followUpView(f: FollowUp) {
   };
 }
 
+const ENROLLMENT_THEMES: Record<string, string> = { active: 'success', completed: 'primary', exited: 'default' };
+
+function enrollmentView(e: NurtureEnrollment) {
+  const step = e.nextStepIndex === null ? '' : `第 ${e.nextStepIndex + 1} 步${e.nextStepName ? `「${e.nextStepName}」` : ''}`;
+  return {
+    id: e.id,
+    sequenceKey: e.sequenceKey,
+    name: e.sequenceName,
+    active: e.status === 'active',
+    statusLabel: e.statusLabel,
+    theme: ENROLLMENT_THEMES[e.status] ?? 'default',
+    reasonText: e.reasonText,
+    enrolled: formatDateTime(e.enrolledAt),
+    steps: e.stepCount ? `共 ${e.stepCount} 步` : '',
+    nextStep: step,
+    nextDue: formatDateTime(e.nextDueAt),
+    exitText: e.exitedAt ? `${e.exitReasonText || e.statusLabel} · ${formatDateTime(e.exitedAt)}` : '',
+  };
+}
+
+interface SequenceChoice extends NurtureSequenceOption {
+  /** The lead is in it now: a second enrollment would be refused. */
+  inIt: boolean;
+}
+
 function groupTags(tags: TagOption[], selected: string[]): TagGroup[] {
   const groups = new Map<string, TagGroup>();
   for (const tag of tags) {
@@ -36,9 +61,11 @@ function groupTags(tags: TagOption[], selected: string[]): TagGroup[] {
 }
 
 /**
- * One lead: profile, score with its breakdown, masked phone with a logged reveal, tags, follow-ups
- * and the whole timeline; the actions the server allows (`actions`): follow-up, stage, claim,
- * return. Opened with `id`, or with `externalUserId` from the chat toolbar (pages/chat-tool).
+ * One lead: profile, score with its breakdown, masked phone with a logged reveal, tags, follow-ups,
+ * its nurture enrollments and the whole timeline; the actions the server allows (`actions`):
+ * follow-up, stage, claim, return; enrolling in a nurture sequence and stopping one when the
+ * nurture reply says so (`canManage`). Opened with `id`, or with `externalUserId` from the chat
+ * toolbar (pages/chat-tool).
  */
 Component({
   data: {
@@ -69,6 +96,15 @@ Component({
     tagsError: '',
     tagGroups: [] as TagGroup[],
     pickedTags: [] as string[],
+    nurtureState: 'loading',
+    nurtureError: '',
+    nurture: [] as ReturnType<typeof enrollmentView>[],
+    canNurture: false,
+    sequencesLoading: false,
+    sequencesError: '',
+    sequenceChoices: [] as SequenceChoice[],
+    pickedSequence: '',
+    stopping: null as { id: number; name: string } | null,
   },
   methods: {
     onLoad(query: Record<string, string | undefined>): void {
@@ -103,6 +139,22 @@ Component({
       } catch (error) {
         if (!this.data.lead) this.setData({ state: 'error', errorText: messageOf(error) });
         else toast(messageOf(error));
+        return;
+      }
+      await this.loadNurture();
+    },
+
+    /** The lead's nurture, in its own section: its own loading and error states, so the rest of the page does not wait. */
+    async loadNurture(): Promise<void> {
+      const lead = this.data.lead;
+      if (!lead) return;
+      // A reload keeps the list on screen until the answer is there.
+      if (this.data.nurtureState !== 'ready') this.setData({ nurtureState: 'loading', nurtureError: '' });
+      try {
+        const { canManage, enrollments } = await api.leadNurture(lead.id);
+        this.setData({ nurtureState: 'ready', canNurture: canManage, nurture: enrollments.map(enrollmentView) });
+      } catch (error) {
+        if (this.data.nurtureState !== 'ready') this.setData({ nurtureState: 'error', nurtureError: messageOf(error) });
       }
     },
 
@@ -249,6 +301,52 @@ Component({
         await this.changed('标签已保存');
       } catch {
         this.setData({ busy: '' });
+      }
+    },
+
+    async openEnroll(): Promise<void> {
+      this.setData({ sheet: 'enroll', pickedSequence: '', sheetError: '', sequencesLoading: true, sequencesError: '', sequenceChoices: [] });
+      try {
+        const { sequences } = await api.nurtureSequences();
+        const inIt = new Set(this.data.nurture.filter((e) => e.active).map((e) => e.sequenceKey));
+        this.setData({ sequencesLoading: false, sequenceChoices: sequences.map((s) => ({ ...s, inIt: inIt.has(s.key) })) });
+      } catch (error) {
+        this.setData({ sequencesLoading: false, sequencesError: messageOf(error) });
+      }
+    },
+    onSequencePick(event: WechatMiniprogram.CustomEvent<{ value: string }>): void {
+      this.setData({ pickedSequence: event.detail.value });
+    },
+    async enroll(): Promise<void> {
+      const picked = this.data.sequenceChoices.find((s) => s.key === this.data.pickedSequence);
+      if (!picked) {
+        this.setData({ sheetError: '请选择培育序列' });
+        return;
+      }
+      this.setData({ busy: 'enroll', sheetError: '' });
+      try {
+        await api.enrollNurture(this.data.lead!.id, picked.key);
+        await this.changed(`已加入培育「${picked.name}」`);
+      } catch (error) {
+        this.setData({ busy: '', sheetError: messageOf(error) });
+      }
+    },
+
+    openStopNurture(event: WechatMiniprogram.TouchEvent): void {
+      const item = this.data.nurture.find((e) => e.id === Number(event.currentTarget.dataset.id));
+      if (!item) return;
+      this.setData({ sheet: 'stop-nurture', stopping: { id: item.id, name: item.name }, sheetError: '' });
+    },
+    async stopNurture(): Promise<void> {
+      const stopping = this.data.stopping!;
+      this.setData({ busy: 'stop-nurture', sheetError: '' });
+      try {
+        await api.stopNurture(this.data.lead!.id, stopping.id);
+        await this.changed(`已停止培育「${stopping.name}」`);
+      } catch (error) {
+        this.setData({ busy: '', sheetError: messageOf(error) });
+        // Ended meanwhile (the sequence finished, or a colleague stopped it): show it as it is.
+        await this.loadNurture();
       }
     },
 

@@ -49,7 +49,8 @@ export function presentLeadEnrollment(e: NurtureEnrollment, sequence: Sequence |
     stepCount: sequence?.steps.length ?? null,
     /** 0-based, as the scheduler counts; null once not active (or past the sequence's last step). */
     nextStepIndex: next ? e.nextStepIndex : null,
-    nextStepName: next ? (next.name ?? `第 ${e.nextStepIndex + 1} 步`) : null,
+    /** The step's own name, when the sequence gives it one. */
+    nextStepName: next?.name ?? null,
     nextDueAt: next ? isoOrNull(e.nextDueAt) : null,
   };
 }
