@@ -15,6 +15,8 @@ import { testDbKind } from './support/database';
 import { silentLogger } from '../src/logger';
 import { startRuntime } from '../src/runtime';
 import { conditionHolds } from '../src/nurture/steps/conditions';
+import { runDueSteps } from '../src/nurture/steps/run-due-steps';
+import { exitEnrollments } from '../src/nurture/enrollment/exit-enrollments';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
 
 /**
@@ -172,6 +174,28 @@ describe('pushes: batching, confirmation, results, reminders', () => {
     expect(f.steps[1]).toMatchObject({ ran: 5, done: 5 });
     expect(f.exits).toEqual({ sequence_end: 5 });
     expect((await timeline(zs[0].id)).map((t) => t.summary)).toContain('培育序列「展会培育」已完成');
+  });
+});
+
+describe('an exit before the push is sent', () => {
+  it('a lead that leaves the sequence after its push was decided is left out of the message', async () => {
+    clock = sh(2027, 7, 7, 10);
+    await setBudget(corpOnly());
+    const key = await createSequence({
+      name: '退出测试',
+      triggers: [{ type: 'manual' }],
+      steps: [push('p', '退出测试内容', { from: 'enrollment' }), { id: 'later', delay: { from: 'previous_step', days: 3 }, action: { type: 'remind_rep', text: '三天后回访' } }],
+    });
+    const [stays, leaves] = [await customerOf('zhangsan'), await customerOf('zhangsan')];
+    await enroll(stays, key);
+    await enroll(leaves, key);
+    await runDueSteps(h.runtime.ctx, clock);
+    await exitEnrollments(ds().manager, { leadId: leaves.id, reason: 'customer_reply', at: clock });
+    await tick();
+    const sent = [...h.sim.state.templates.values()].filter((t) => t.text?.content === '退出测试内容');
+    expect(sent.map((t) => t.recipients.map((r) => r.external_userid))).toEqual([[stays.externalUserId]]);
+    expect((await runsOf(leaves.id))[0]).toMatchObject({ status: 'skipped', detail: 'exited' });
+    expect((await funnel(key)).exits).toEqual({ customer_reply: 1 });
   });
 });
 

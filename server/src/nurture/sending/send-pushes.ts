@@ -5,6 +5,7 @@ import { insertedId } from '../../db/inserted-id';
 import { WecomApiError, WecomNetworkError } from '../../wecom/errors';
 import type { Sequence } from '../sequences/schema';
 import { listSequences } from '../sequences/sequences';
+import { NurtureEnrollment } from '../enrollment/enrollment.entity';
 import { NurtureStepRun } from '../steps/step-run.entity';
 import { addMsgTemplate } from './group-message-api';
 import { callingPushExists } from './reconcile-push';
@@ -33,13 +34,27 @@ export function pushContentOf(sequence: Sequence | undefined, stepId: string): P
  * one transaction; a run another instance took meanwhile is left to it.
  */
 export async function batchQueuedPushes(ctx: AppContext, now: number): Promise<number> {
-  const queued = await ctx.dataSource.getRepository(NurtureStepRun).find({
-    select: { id: true, sender: true, sequenceKey: true, stepId: true, externalUserId: true },
+  let queued = await ctx.dataSource.getRepository(NurtureStepRun).find({
+    select: { id: true, enrollmentId: true, sender: true, sequenceKey: true, stepId: true, externalUserId: true },
     where: { status: 'queued' },
     order: { id: 'ASC' },
     take: 5 * MAX_RECIPIENTS_PER_CALL,
   });
   if (queued.length === 0) return 0;
+  // A lead that left the sequence (a reply, 退订, SQL…) between the decision and now gets nothing.
+  const exited = new Set(
+    (
+      await ctx.dataSource.getRepository(NurtureEnrollment).find({
+        select: { id: true },
+        where: { id: In([...new Set(queued.map((r) => r.enrollmentId))]), status: 'exited' },
+      })
+    ).map((e) => e.id),
+  );
+  if (exited.size) {
+    const gone = queued.filter((r) => exited.has(r.enrollmentId));
+    await settleRuns(ctx.dataSource.manager, gone.map((r) => r.id), 'queued', 'skipped', 'exited', now);
+    queued = queued.filter((r) => !exited.has(r.enrollmentId));
+  }
   const sequences = new Map((await listSequences(ctx.dataSource)).map((i) => [i.key, i.sequence]));
   const groups = new Map<string, NurtureStepRun[]>();
   for (const run of queued) {

@@ -1,4 +1,4 @@
-import { In, LessThanOrEqual } from 'typeorm';
+import { LessThanOrEqual } from 'typeorm';
 import type { AppContext } from '../../context';
 import { recordSendResults, type SendResult } from '../budget/ledger';
 import { WecomApiError } from '../../wecom/errors';
@@ -43,7 +43,6 @@ export async function trackPushes(ctx: AppContext, now: number): Promise<number>
  */
 export async function trackPush(ctx: AppContext, push: NurturePush, now: number): Promise<void> {
   const client = ctx.wecom.contact;
-  const repo = ctx.dataSource.getRepository(NurturePush);
   let confirmedAt = push.confirmedAt;
   if (confirmedAt === null) {
     const task = (await groupMessageTasks(client, push.msgid!)).find((t) => t.userid === push.sender);
