@@ -235,8 +235,13 @@ describe('nurture enrollment by tag and score band, exits on deletion, reply and
 
   it('a message that is an opt-out keyword exits opt_out_keyword, other text customer_reply, each sequence by its own exits and keywords; a re-delivered message exits once', async () => {
     const sequences = ['all-exits', 'opt-out-only', 'reply-only', 'own-keywords'];
-    const [optOut, td, chat] = [await addThrough(plain.state, '退订客户'), await addThrough(plain.state, 'TD客户'), await addThrough(plain.state, '回复客户')];
-    for (const lead of [optOut, td, chat]) await enrollByHand(lead.id, ...sequences);
+    const [optOut, td, wide, chat] = [
+      await addThrough(plain.state, '退订客户'),
+      await addThrough(plain.state, 'TD客户'),
+      await addThrough(plain.state, '全角客户'),
+      await addThrough(plain.state, '回复客户'),
+    ];
+    for (const lead of [optOut, td, wide, chat]) await enrollByHand(lead.id, ...sequences);
     await readSequenceTriggers(ds().manager);
     expect(mayExitOn(['customer_reply', 'opt_out_keyword'])).toBe(true);
 
@@ -255,6 +260,9 @@ describe('nurture enrollment by tag and score band, exits on deletion, reply and
     await publish(message(td, 'TD '));
     expect(await statusOf(td.id)).toEqual({ 'all-exits': 'opt_out_keyword', 'opt-out-only': 'opt_out_keyword', 'reply-only': 'customer_reply', 'own-keywords': 'customer_reply' });
     expect(await timeline(td.id, 'nurture.opted_out')).toEqual(['客户发送了退订关键词「TD」']);
+    // Typed on a Chinese keyboard: full-width ｔｄ is td.
+    await publish(message(wide, 'ｔｄ'));
+    expect((await statusOf(wide.id))['all-exits']).toBe('opt_out_keyword');
 
     const question = message(chat, '请问 TD 是什么意思？');
     await publish(question);
