@@ -110,10 +110,10 @@ describe('nurture enrollment and exits (subscribers of domain events)', () => {
     expect((await enrollments(sql.id)).every((r) => r.status === 'active')).toBe(true);
     await moveStage(sql.id, 'qualified');
     expect((await enrollments(sql.id)).map((r) => r.exitReason)).toEqual(['reached_sql', 'reached_sql']);
-    expect((await timeline(sql.id, 'nurture.exited')).map((t) => t.summary)).toContain('退出培育序列「展会培育」：已确认意向（SQL）');
+    expect((await timeline(sql.id, 'nurture.exited')).map((t) => t.summary)).toContain('退出培育序列「展会培育」：客户已确认意向');
   });
 
-  it('manual enrollment and exit through the admin API; a lead won exits', async () => {
+  it('manual enrollment and exit through the admin API; a lead reaching SQL exits and is not enrolled again', async () => {
     const lead = await addThrough(plain.state, '手动客户');
     const enrolled = await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: lead.id, sequenceKey: 'by-hand' });
     expect(enrolled.status).toBe(201);
@@ -130,18 +130,21 @@ describe('nurture enrollment and exits (subscribers of domain events)', () => {
     expect((await h.admin('DELETE', `/api/admin/nurture/enrollments/999999`)).status).toBe(404);
     expect((await timeline(lead.id)).map((t) => t.summary)).toEqual(['加入培育序列「手动培育」：管理员手动加入', '退出培育序列「手动培育」：管理员手动退出']);
 
-    // Out, it may be enrolled again; then won, it exits.
-    await moveStage(lead.id, 'contacted', 'qualified', 'opportunity');
+    // Out, it may be enrolled again; then qualified (SQL), it exits, and past that it cannot come back.
+    await moveStage(lead.id, 'contacted');
     expect((await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: lead.id, sequenceKey: 'by-hand' })).status).toBe(201);
     expect((await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: lead.id, sequenceKey: 'expo-by-id' })).status).toBe(201);
-    await moveStage(lead.id, 'won');
+    await moveStage(lead.id, 'qualified', 'opportunity', 'won');
     const rows = await enrollments(lead.id);
     expect(rows.map((r) => [r.sequenceKey, r.status, r.exitReason])).toEqual([
       ['by-hand', 'exited', 'manual'],
-      ['by-hand', 'exited', 'won'],
-      ['expo-by-id', 'exited', 'won'],
+      ['by-hand', 'exited', 'reached_sql'],
+      ['expo-by-id', 'exited', 'reached_sql'],
     ]);
-    expect((await timeline(lead.id)).map((t) => t.summary)).toContain('退出培育序列「手动培育」：已成交');
+    expect((await timeline(lead.id)).map((t) => t.summary)).toContain('退出培育序列「手动培育」：客户已确认意向');
+    const late = await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: lead.id, sequenceKey: 'by-hand' });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toBe('past_sequence');
 
     // The list: filters and the cursor.
     const page1 = await h.admin('GET', `/api/admin/nurture/enrollments?leadId=${lead.id}&limit=2`);

@@ -300,4 +300,24 @@ describe('nurture enrollment by tag and score band, exits on deletion, reply and
     expect(rerun.records.timeline).toEqual([]);
     expect(await enrollments(lead.id)).toEqual([['by-tag', 'exited', 'tag_added', '高意向', 'manual']]);
   });
+
+  it('a customer who opted out, or a lead past the stages a sequence stops at, is not enrolled again in it', async () => {
+    const optedOut = await addThrough(plain.state, '已退订客户');
+    await enrollByHand(optedOut.id, 'all-exits');
+    await publish(message(optedOut, '退订'));
+    const again = await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: optedOut.id, sequenceKey: 'all-exits' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('opted_out');
+    // …nor by a tag later on; a sequence that does not stop on 退订 still takes it.
+    await publish(leadTaggedEvent({ leadId: optedOut.id, tags: ['高意向'], source: 'member', cause: 'test:after-opt-out', at: Date.now() }));
+    expect((await statusOf(optedOut.id))['by-tag']).toBeUndefined();
+    await enrollByHand(optedOut.id, 'reply-only');
+
+    const won = await addThrough(plain.state, '已成交客户');
+    for (const stage of ['contacted', 'qualified', 'opportunity', 'won']) expect((await h.admin('POST', `/api/admin/leads/${won.id}/stage`, { stage })).status).toBe(200);
+    await queuesSettled(h);
+    const late = await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: won.id, sequenceKey: 'all-exits' });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toBe('past_sequence');
+  });
 });

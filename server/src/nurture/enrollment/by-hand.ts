@@ -8,7 +8,7 @@ import { hidden } from '../../policies/actor';
 import { findLeadFor } from '../../policies/lead';
 import type { Sequence } from '../sequences/schema';
 import { enabledSequences, findSequence } from '../sequences/sequences';
-import { enrollLead } from './enroll-lead';
+import { enrollLead, NOT_ENROLLED_TEXT } from './enroll-lead';
 import { NurtureEnrollment } from './enrollment.entity';
 import { exitEnrollments } from './exit-enrollments';
 
@@ -56,7 +56,10 @@ export async function enrollByHand(app: AppContext, actor: MemberActor, leadId: 
     if (!lead.ownerUserId) throw new HttpError(409, 'no_owner', '该线索还没有负责人，认领或分配后才能加入培育');
     const byName = (await memberNames(manager, [actor.userId])).get(actor.userId) ?? null;
     const result = await enrollLead(manager, { leadId, sequenceKey: sequence.key, sequence, reason: { type: 'manual', by: actor.userId, name: byName }, at });
-    if (!result.enrolled) throw new HttpError(409, 'already_enrolled', `该线索已在培育序列「${sequence.name}」中`);
+    if (!result.enrolled) {
+      if (result.reason === 'already_active') throw new HttpError(409, 'already_enrolled', `该线索已在培育序列「${sequence.name}」中`);
+      throw new HttpError(409, result.reason, NOT_ENROLLED_TEXT[result.reason]);
+    }
     await recordAudit(manager, {
       action: 'nurture.enroll',
       actor,

@@ -89,7 +89,7 @@ export function storedExitReasonText(reason: string | null): string | null {
 
 export const EXIT_REASON_TEXT: Readonly<Record<EnrollmentExitReason, string>> = {
   customer_reply: '客户已回复',
-  reached_sql: '已确认意向（SQL）',
+  reached_sql: '客户已确认意向',
   won: '已成交',
   lost: '已流失',
   customer_deleted_rep: '客户已删除员工',

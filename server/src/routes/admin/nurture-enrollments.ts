@@ -4,7 +4,7 @@ import { createRouter } from '../../http/router';
 import type { AppContext } from '../../context';
 import { HttpError } from '../../http/errors';
 import { idParam } from '../../http/params';
-import { enrollLead } from '../../nurture/enrollment/enroll-lead';
+import { enrollLead, NOT_ENROLLED_TEXT } from '../../nurture/enrollment/enroll-lead';
 import { NurtureEnrollment } from '../../nurture/enrollment/enrollment.entity';
 import { exitEnrollments } from '../../nurture/enrollment/exit-enrollments';
 import { presentEnrollment } from '../../nurture/enrollment/presenters';
@@ -26,7 +26,10 @@ export function nurtureEnrollmentAdminRoutes(app: AppContext): Router {
   router.post('/nurture/enrollments', async (ctx) => {
     const { leadId, sequenceKey } = enrollBody.parse(ctx.request.body ?? {});
     const result = await enrollLead(app.dataSource.manager, { leadId, sequenceKey, reason: { type: 'manual', by: 'admin' }, at: now() });
-    if (!result.enrolled) throw new HttpError(409, 'already_enrolled', `lead ${leadId} is in nurture sequence "${sequenceKey}" already`);
+    if (!result.enrolled) {
+      if (result.reason === 'already_active') throw new HttpError(409, 'already_enrolled', `lead ${leadId} is in nurture sequence "${sequenceKey}" already`);
+      throw new HttpError(409, result.reason, NOT_ENROLLED_TEXT[result.reason]);
+    }
     ctx.status = 201;
     ctx.body = { enrollment: presentEnrollment(result.enrollment) };
   });

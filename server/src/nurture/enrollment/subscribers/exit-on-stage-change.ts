@@ -7,7 +7,7 @@ import { exitEnrollments } from '../exit-enrollments';
  * The stages that end nurture: the lead became sales-qualified (stage `qualified`, 已确认意向:
  * SQL in the issue's words; `opportunity` lies beyond it), was won, or was lost.
  */
-const EXIT_BY_STAGE: ReadonlyMap<string, ExitReason> = new Map<string, ExitReason>([
+export const EXIT_BY_STAGE: ReadonlyMap<string, ExitReason> = new Map<string, ExitReason>([
   ['qualified', 'reached_sql'],
   ['opportunity', 'reached_sql'],
   ['won', 'won'],
