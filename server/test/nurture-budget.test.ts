@@ -259,6 +259,7 @@ describe('the admin budget view', () => {
           month: { start: new Date(sh(2027, 11, 1)).toISOString(), end: new Date(sh(2027, 12, 1)).toISOString(), used: 2, cap: 5, remaining: 3 },
           today: { used: 0, onePerDay: true },
           lastSentAt: new Date(sh(2027, 11, 19, 10)).toISOString(),
+          inFlight: 0,
         },
       ],
       nextCursor: null,

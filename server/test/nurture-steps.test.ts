@@ -328,10 +328,14 @@ describe('the budget', () => {
     const a = await createSequence({ name: '在途一', triggers: [{ type: 'manual' }], steps: [push('p', '在途测试一', { from: 'enrollment' })] });
     const b = await createSequence({ name: '在途二', triggers: [{ type: 'manual' }], steps: [push('p', '在途测试二', { from: 'enrollment', minutes: 5 })] });
     const lead = await customerOf('zhangsan');
+    // Delivered to yesterday, so the budget view lists the customer.
+    await recordSendResults(ds().manager, [{ msgid: `yesterday-${lead.id}`, externalUserId: lead.externalUserId!, sender: 'zhangsan', source: 'campaign', status: 1, sentAt: clock - DAY }], clock - DAY);
     await enroll(lead, a);
     await enroll(lead, b);
     await tick();
     expect(templatesTo(lead.externalUserId!)).toHaveLength(1);
+    const view = await h.admin('GET', `/api/admin/nurture/budget?externalUserId=${lead.externalUserId}`);
+    expect(view.body.items[0]).toMatchObject({ corp: { rule: 'day', used: 0, remaining: 1 }, inFlight: 1 });
     clock += 10 * MINUTE;
     await tick();
     // Unconfirmed, but it may still be delivered today: the second waits for tomorrow.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
+import { IN_FLIGHT_STATUSES, NurtureStepRun } from '../steps/step-run.entity';
 import { decodeCursor, encodeCursor, keysetPage } from '../../http/cursor';
 import { cursorParam, idParam, limitParam } from '../../http/params';
 import { isoOrNull } from '../../util/time';
@@ -64,11 +65,31 @@ export async function listBudgets(manager: EntityManager, settings: BudgetSettin
   const raw = await qb.orderBy('firstId', 'ASC').limit(query.limit + 1).getRawMany<{ externalUserId: string; firstId: number | string; leadId: number | string | null }>();
   const customers = raw.map((r) => ({ externalUserId: r.externalUserId, firstId: Number(r.firstId), leadId: r.leadId === null ? null : Number(r.leadId) }));
   const { page, nextCursor } = keysetPage(customers, query.limit, (last) => encodeCursor(CURSOR, [last.firstId]));
-  const rows = page.length ? await loadLedger(manager, page.map((c) => c.externalUserId), ledgerSince(settings, at)) : [];
+  const ids = page.map((c) => c.externalUserId);
+  const rows = page.length ? await loadLedger(manager, ids, ledgerSince(settings, at)) : [];
   const times = sentTimesByCustomer(rows);
+  const pending = await inFlightPushes(manager, ids);
   return {
     at: isoOrNull(at),
-    items: page.map((c) => presentUsage(c.externalUserId, c.leadId, settings, usageOf(settings, times.get(c.externalUserId) ?? [], at))),
+    items: page.map((c) => ({
+      ...presentUsage(c.externalUserId, c.leadId, settings, usageOf(settings, times.get(c.externalUserId) ?? [], at)),
+      /** Nurture pushes still waiting to be sent, confirmed by the rep or answered: the step runner counts them as used. */
+      inFlight: pending.get(c.externalUserId) ?? 0,
+    })),
     nextCursor,
   };
+}
+
+/** Per customer, how many nurture pushes are in flight (one grouped statement). */
+async function inFlightPushes(manager: EntityManager, externalUserIds: string[]): Promise<Map<string, number>> {
+  if (externalUserIds.length === 0) return new Map();
+  const rows: Array<{ externalUserId: string; n: number | string }> = await manager
+    .getRepository(NurtureStepRun)
+    .createQueryBuilder('r')
+    .select('r.external_userid', 'externalUserId')
+    .addSelect('COUNT(*)', 'n')
+    .where({ externalUserId: In(externalUserIds), status: In([...IN_FLIGHT_STATUSES]) })
+    .groupBy('r.external_userid')
+    .getRawMany();
+  return new Map(rows.map((r) => [r.externalUserId, Number(r.n)]));
 }
