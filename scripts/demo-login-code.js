@@ -12,7 +12,7 @@ const path = require('node:path');
 async function main() {
   const userId = process.argv[2];
   if (!userId || process.argv.length > 3) {
-    console.error('usage: npm run demo:login-code -- <userid>   (demo members: zhangsan, lisi, wangwu, zhaoliu)');
+    console.error('usage: npm run demo:login-code -- <userid>   (demo members: zhangsan, lisi, wangwu, zhaoliu, sunqi)');
     process.exit(2);
   }
   const baseUrl = (process.env.XIANSUO_URL || `http://127.0.0.1:${process.env.PORT || 3000}`).replace(/\/+$/, '');

@@ -63,10 +63,16 @@ function main() {
     console.log('\n*** MySQL leg SKIPPED: TEST_MYSQL_URL is not set. To run it: TEST_MYSQL_URL=mysql://root@127.0.0.1:3306/test npm test ***');
   }
   legs.push(runLeg('miniprogram', {}, ['-c', 'miniprogram/test/jest.config.js', ...(extra.length ? ['--passWithNoTests'] : [])]));
+  // The operator console in a real browser: the demo server in-process, Debian's Chromium.
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const hasChromium = fs.existsSync(chromium);
+  if (!hasChromium) console.log(`\n*** console browser tests SKIPPED: no Chromium at ${chromium} (apt-get install -y chromium fonts-noto-cjk, or set CHROMIUM_PATH) ***`);
+  legs.push(runLeg('console', {}, ['-c', 'console/test/jest.config.js', ...(extra.length ? ['--passWithNoTests'] : [])]));
 
   console.log('\n=== summary ===');
   for (const leg of legs) console.log(`${leg.name}: ${leg.passed} passed, ${leg.failed} failed, ${leg.skipped} skipped`);
   if (!process.env.TEST_MYSQL_URL) console.log('mysql: skipped (TEST_MYSQL_URL not set)');
+  if (!hasChromium) console.log('console: browser tests skipped (no Chromium)');
   const total = legs.reduce((acc, l) => ({ passed: acc.passed + l.passed, failed: acc.failed + l.failed, skipped: acc.skipped + l.skipped }), { passed: 0, failed: 0, skipped: 0 });
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   process.exit(legs.every((l) => l.ok) && total.failed === 0 && total.passed > 0 ? 0 : 1);

@@ -9,6 +9,8 @@ import { healthRoutes } from './routes/health';
 import { wecomCallbackRoutes } from './routes/wecom-callback';
 import { adminRoutes } from './routes/admin';
 import { mpRoutes } from './routes/mp';
+import { consoleRoutes } from './routes/console';
+import { serveConsole } from './console/serve-console';
 import { publicFormRoutes } from './routes/public-forms';
 
 /**
@@ -34,6 +36,9 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
   app.use(errorHandler());
   // Before any router: credentials are demanded by what a path could mean, not by how it matched.
   app.use(authGate(ctx));
+  // The operator console's pages (the single-page app, /console/…, trailing slash and all); its
+  // API is /api/console, served by the routers below like every other.
+  if (!options.healthOnly) app.use(serveConsole());
   app.use(oneSpellingOnly());
   for (const router of createRouters(ctx, options)) {
     app.use(router.routes());
@@ -45,5 +50,5 @@ export function createApp(ctx: AppContext, options: { healthOnly?: boolean } = {
 /** Every router the app serves, in order: also what the route-table tests walk. */
 export function createRouters(ctx: AppContext, options: { healthOnly?: boolean } = {}): Router[] {
   if (options.healthOnly) return [healthRoutes(ctx)];
-  return [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), mpRoutes(ctx), publicFormRoutes(ctx)];
+  return [healthRoutes(ctx), wecomCallbackRoutes(ctx), adminRoutes(ctx), mpRoutes(ctx), consoleRoutes(ctx), publicFormRoutes(ctx)];
 }

@@ -63,6 +63,8 @@ const envSchema = z.object({
     z.string().regex(ENCODING_AES_KEY, 'must be the 43-character EncodingAESKey').optional(),
   ),
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  // WeCom's web login (the console's QR-code sign-in); demo mode points it at the simulator.
+  WECOM_LOGIN_BASE: z.string().url().default('https://login.work.weixin.qq.com'),
   ADMIN_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
   CALLBACK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
@@ -98,6 +100,8 @@ export interface WecomCredentials {
   callbackToken: string;
   callbackAesKey: string;
   apiBase: string;
+  /** Where WeCom's web login page is (wwlogin/sso/login); absent: login.work.weixin.qq.com. */
+  loginBase?: string;
 }
 
 export interface AppConfig {
@@ -197,6 +201,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
       callbackToken: env.WECOM_CALLBACK_TOKEN ?? '',
       callbackAesKey: env.WECOM_CALLBACK_AES_KEY ?? '',
       apiBase: env.WECOM_API_BASE.replace(/\/+$/, ''),
+      loginBase: env.WECOM_LOGIN_BASE.replace(/\/+$/, ''),
     },
     adminToken: env.ADMIN_TOKEN ?? '',
     callbackMaxAgeSeconds: env.CALLBACK_MAX_AGE_SECONDS,

@@ -28,6 +28,7 @@ const DEMO = {
     { userid: 'lisi', name: '李四' },
     { userid: 'wangwu', name: '王五' },
     { userid: 'zhaoliu', name: '赵六' },
+    { userid: 'sunqi', name: '孙七' },
   ],
   /** Seeded once (seedDemoMembers): a team, a store, and a role for every simulated member. */
   team: { name: '演示销售组', members: ['zhangsan', 'lisi'] },
@@ -37,6 +38,8 @@ const DEMO = {
     lisi: { roles: ['rep'] },
     wangwu: { roles: ['manager'], managesDemoTeam: true },
     zhaoliu: { roles: ['store_staff'], inDemoStore: true },
+    // The operator: signs in to the console (issue 12) with every page.
+    sunqi: { roles: ['admin'] },
   } as Record<string, { roles: MemberRole[]; managesDemoTeam?: boolean; inDemoStore?: boolean }>,
 };
 
@@ -127,6 +130,7 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
       callbackToken: callback.token,
       callbackAesKey: callback.aesKey,
       apiBase: simulator.baseUrl,
+      loginBase: simulator.baseUrl,
     },
   };
   logger.warn(
@@ -148,7 +152,8 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
 /**
  * Demo mode: the simulated members become Xiansuo members (a member sync through the simulator)
  * with a role each, so a newcomer can sign in to the mini-program as any of them at once: 张三
- * and 李四 reps in 演示销售组, 王五 its manager, 赵六 store staff at 静安店. Only members without
+ * and 李四 reps in 演示销售组, 王五 its manager, 赵六 store staff at 静安店, 孙七 the admin (the
+ * console's operator). Only members without
  * a role get one, so roles changed through the admin API survive a restart.
  */
 export async function seedDemoMembers(ctx: AppContext): Promise<void> {

@@ -11,6 +11,9 @@ const PUBLIC_ROUTES = new Set([
   'POST /wecom/callback',
   'POST /api/mp/login',
   'POST /api/mp/refresh',
+  // The console's sign-in: a redirect to WeCom's login page, and WeCom's redirect back.
+  'GET /api/console/auth/login',
+  'GET /api/console/auth/callback',
   'OPTIONS /api/public/forms/:formKey/submissions',
   'POST /api/public/forms/:formKey/submissions',
 ]);

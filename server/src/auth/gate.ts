@@ -5,6 +5,10 @@ import { HttpError } from '../http/errors';
 import type { MemberActor } from '../members/member-actor';
 import { findSessionActor } from './member-sessions';
 import { surfaceOf } from './surfaces';
+import { csrfMatches, findConsoleSession } from '../console/console-sessions';
+import { CONSOLE_COOKIE } from '../console/cookie';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Who is calling, once the gate has let a request through. */
 export type Actor = { kind: 'admin' } | MemberActor;
@@ -41,6 +45,16 @@ export function authGate(app: AppContext) {
         unauthorized(ctx, REALMS.admin, 'a valid admin bearer token is required');
       }
       ctx.state.actor = { kind: 'admin' } satisfies Actor;
+    } else if (surface === 'console') {
+      // The operator console: a session cookie, and on every state-changing request the session's
+      // CSRF token echoed in a header (a cookie alone is what a forged cross-site request carries).
+      const found = await findConsoleSession(app, ctx.cookies.get(CONSOLE_COOKIE));
+      if (!found) throw new HttpError(401, 'unauthorized', '请先登录管理后台');
+      if (!SAFE_METHODS.has(ctx.method) && !csrfMatches(ctx.get('x-csrf-token') || undefined, found.csrfToken)) {
+        throw new HttpError(403, 'csrf_failed', '页面已过期，请刷新页面后重试');
+      }
+      ctx.state.actor = found.actor satisfies Actor;
+      ctx.state.consoleSession = found;
     } else if (surface === 'mp') {
       const token = bearerToken(ctx);
       const found = token ? await findSessionActor(app, token) : null;

@@ -8,20 +8,21 @@
  * router serves still gets a 401 here, which is harmless; a spelling that some router serves
  * can never skip the check.
  */
-export type Surface = 'admin' | 'mp' | 'public';
+export type Surface = 'admin' | 'mp' | 'console' | 'public';
 
 /** Surfaces by path prefix, checked in order; the first that covers the path wins. */
 const SURFACES: Array<{ prefix: string; surface: Surface }> = [
   { prefix: '/api/mp', surface: 'mp' },
   { prefix: '/api/admin', surface: 'admin' },
+  { prefix: '/api/console', surface: 'console' },
 ];
 
 /**
  * Signing in (and refreshing a session) is how a member gets a credential, so neither can require
- * one: those paths, spelled exactly. Their lenient readings ("/api/mp/leads/..%2Flogin") are the
+ * one: those paths, spelled exactly (the console's sign-in: the redirect to WeCom and its return). Their lenient readings ("/api/mp/leads/..%2Flogin") are the
  * mini-program surface like any other.
  */
-const PUBLIC_EXACT = new Set(['/api/mp/login', '/api/mp/refresh']);
+const PUBLIC_EXACT = new Set(['/api/mp/login', '/api/mp/refresh', '/api/console/auth/login', '/api/console/auth/callback']);
 
 /** Percent-decodes until stable (double encoding included), leaving malformed escapes as they are. */
 function decodeFully(path: string): string {

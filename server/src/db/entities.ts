@@ -32,6 +32,7 @@ import { MessageDelivery } from '../nurture/budget/message-delivery.entity';
 import { NurtureEnrollment } from '../nurture/enrollment/enrollment.entity';
 import { NurtureStepRun } from '../nurture/steps/step-run.entity';
 import { NurturePush } from '../nurture/sending/push.entity';
+import { ConsoleSession } from '../console/console-session.entity';
 
 export const entities = [
   InboxEvent,
@@ -68,4 +69,5 @@ export const entities = [
   NurtureEnrollment,
   NurtureStepRun,
   NurturePush,
+  ConsoleSession,
 ];

@@ -9,7 +9,7 @@ import { maskPhoneNumbersDeep, maskPhoneNumbersInText } from '../privacy/phone-n
 export function maskReplies() {
   return async (ctx: Context, next: Next) => {
     await next();
-    if (ctx.state.revealed === true) return;
+    if (ctx.state.revealed === true || ctx.state.builtFile === true) return;
     const body = ctx.body;
     if (body === null || body === undefined) return;
     if (typeof body === 'string') {
@@ -23,6 +23,14 @@ export function maskReplies() {
       ctx.body = maskPhoneNumbersDeep(body);
     }
   };
+}
+
+/**
+ * Marks the reply as one of the console's built files (HTML, scripts, styles from dist/console):
+ * code, not data, never holding a customer's number, and masking would corrupt digits in it.
+ */
+export function replyBuiltFile(ctx: Context): void {
+  ctx.state.builtFile = true;
 }
 
 /** Sends `body` unmasked: only for the logged reveal routes, after the reveal was recorded. */

@@ -23,7 +23,7 @@ export function testConfig(databaseUrl: string, apiBase: string, overrides: Part
     role: 'all',
     logLevel: 'silent',
     demoMode: false,
-    wecom: { ...CORP, apiBase },
+    wecom: { ...CORP, apiBase, loginBase: apiBase },
     adminToken: ADMIN_TOKEN,
     callbackMaxAgeSeconds: 600,
     callbackMaxBodyBytes: 64 * 1024,

@@ -6,6 +6,8 @@ import { directoryRoutes } from './api/directory';
 import { groupRoutes } from './api/groups';
 import { messageRoutes } from './api/messages';
 import { miniprogramRoutes } from './api/miniprogram';
+import { webLoginRoutes } from './api/web-login';
+import { serveWebLogin } from './web-login-page';
 import { miscRoutes } from './api/misc';
 import type { Routes } from './api/route';
 import { tagRoutes } from './api/tags';
@@ -57,6 +59,7 @@ const ROUTES: Routes = {
   ...groupRoutes,
   ...messageRoutes,
   ...miniprogramRoutes,
+  ...webLoginRoutes,
   ...directoryRoutes,
   ...miscRoutes,
 };
@@ -198,6 +201,8 @@ export class WecomSimulator {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    // WeCom's web login page lives on its own host in WeCom; here beside the API.
+    if (req.method === 'GET' && serveWebLogin(url, this.state, this.agentId, res)) return;
     const path = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : url.pathname;
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';

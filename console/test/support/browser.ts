@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium (apt-get install -y chromium); CHROMIUM_PATH elsewhere. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasBrowser = fs.existsSync(CHROMIUM);
+
+/** Flags that keep a headless Chromium off the network it cannot reach here (machine-facts.md). */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+/** Like describe, or a skip that says why when there is no browser. */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (hasBrowser) describe(name, body);
+  else describe.skip(`${name} [SKIPPED: no Chromium at ${CHROMIUM}; apt-get install -y chromium fonts-noto-cjk, or set CHROMIUM_PATH]`, body);
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** Where the tests' screenshots go: docs/screenshots/console/, shown in README and docs. */
+export const SHOTS = path.resolve(__dirname, '../../../docs/screenshots/console');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,12 @@
+import type Router from '@koa/router';
+import type { AppContext } from '../../context';
+import { consoleDashboardRoutes } from './dashboard';
+
+/**
+ * The console's area routers, mounted under /api/console behind the session check by
+ * routes/console.ts. One router per area (dashboard, channels, leads, rules, operations, setup
+ * check, nurture); each decides with the policies what the member may see and do.
+ */
+export function consoleAreaRouters(app: AppContext): Router[] {
+  return [consoleDashboardRoutes(app)];
+}
