@@ -1,13 +1,15 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs, jsonText } from '../db/columns';
 
-export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit'] as const;
+export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit', 'nurture.sequence', 'nurture.budget'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
  * One look at personal data beyond the masked view (PIPL wants to know who saw what, when and
  * why): a phone reveal, an export; and a member's hand enrollment in (or exit from) a nurture
- * sequence, which starts (or stops) marketing messages to a customer in the owner's name.
+ * sequence, which starts (or stops) marketing messages to a customer in the owner's name; and
+ * changes to nurture's rules (a sequence created, edited, enabled or disabled; the message
+ * budget's settings), which decide what every customer is sent.
  * Written in the transaction of the act itself, so there is no act without its row. Managers
  * read their teams' rows, admins all (policies/audit.ts).
  */
