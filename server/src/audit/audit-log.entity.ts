@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs, jsonText } from '../db/columns';
 
-export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit', 'nurture.sequence', 'nurture.budget'] as const;
+export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit', 'nurture.sequence', 'nurture.budget', 'channel.create', 'channel.update'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -9,7 +9,9 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  * why): a phone reveal, an export; and a member's hand enrollment in (or exit from) a nurture
  * sequence, which starts (or stops) marketing messages to a customer in the owner's name; and
  * changes to nurture's rules (a sequence created, edited, enabled or disabled; the message
- * budget's settings), which decide what every customer is sent.
+ * budget's settings), which decide what every customer is sent; and a channel QR code created or
+ * edited (its reps, tags and welcome message decide who gets the customers it brings, and what
+ * they are told first).
  * Written in the transaction of the act itself, so there is no act without its row. Managers
  * read their teams' rows, admins all (policies/audit.ts).
  */
