@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { epochMs, jsonText } from '../db/columns';
 
-export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit', 'nurture.sequence', 'nurture.budget', 'channel.create', 'channel.update', 'settings.team', 'settings.member', 'settings.assignment', 'settings.scoring', 'settings.pool'] as const;
+export const AUDIT_ACTIONS = ['phone.reveal', 'export', 'nurture.enroll', 'nurture.exit', 'nurture.sequence', 'nurture.budget', 'channel.create', 'channel.update', 'settings.team', 'settings.member', 'settings.assignment', 'settings.scoring', 'settings.pool', 'queue.replay', 'lead.reassign', 'lead.merge'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
@@ -13,6 +13,8 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  * edited (its reps, tags and welcome message decide who gets the customers it brings, and what
  * they are told first); and the rules and settings that decide who gets leads and how they are
  * scored and held (teams, members' roles, assignment rules, scoring rules, pool settings).
+ * And an operator's replay of a dead letter (queue.replay): it runs a customer's event or a job again.
+ * And a lead given to a rep by hand (lead.reassign) or two leads merged by hand (lead.merge).
  * Written in the transaction of the act itself, so there is no act without its row. Managers
  * read their teams' rows, admins all (policies/audit.ts).
  */
