@@ -239,7 +239,11 @@ describe('contact ways', () => {
     const token = await getToken();
     const added = await post('externalcontact/add_contact_way', { type: 1, scene: 2, user: ['zhangsan'], state: 'ch01', remark: '展会' }, token);
     expect(added.errcode).toBe(0);
-    expect(added.qr_code).toBe(`https://wework.qpic.cn/wwpic/sim/${added.config_id}/0`);
+    expect(added.qr_code).toBe(`${sim.baseUrl}/wwpic/sim/${added.config_id}/0`);
+    // The code is an image the simulator serves: a PNG, like WeCom's behind its CDN URL.
+    const image = await fetch(added.qr_code);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     const got = await post('externalcontact/get_contact_way', { config_id: added.config_id }, token);
     expect(got.contact_way).toMatchObject({ config_id: added.config_id, type: 1, scene: 2, user: ['zhangsan'], state: 'ch01', skip_verify: true });
 
@@ -249,6 +253,7 @@ describe('contact ways', () => {
 
     expect((await post('externalcontact/del_contact_way', { config_id: added.config_id }, token)).errcode).toBe(0);
     expect((await post('externalcontact/get_contact_way', { config_id: added.config_id }, token)).errcode).toBe(41044);
+    expect((await fetch(added.qr_code)).status).toBe(404);
   });
 
   it('validates state, user count and members', async () => {

@@ -8,6 +8,7 @@ import { messageRoutes } from './api/messages';
 import { miniprogramRoutes } from './api/miniprogram';
 import { webLoginRoutes } from './api/web-login';
 import { serveWebLogin } from './web-login-page';
+import { serveQrImage } from './qr-images';
 import { miscRoutes } from './api/misc';
 import type { Routes } from './api/route';
 import { tagRoutes } from './api/tags';
@@ -203,6 +204,8 @@ export class WecomSimulator {
     const url = new URL(req.url ?? '/', 'http://simulator');
     // WeCom's web login page lives on its own host in WeCom; here beside the API.
     if (req.method === 'GET' && serveWebLogin(url, this.state, this.agentId, res)) return;
+    // So are the 「联系我」 QR images, on WeCom's image CDN.
+    if (req.method === 'GET' && (await serveQrImage(url, this.state, res))) return;
     const path = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : url.pathname;
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';
@@ -273,7 +276,7 @@ export class WecomSimulator {
           ? new ApiError(Errcode.postRequired, 'require POST method')
           : new ApiError(Errcode.getRequired, 'require GET method');
       }
-      const result = route.handle({ query, body, state: this.state, now: this.now, agentId: this.agentId });
+      const result = route.handle({ query, body, state: this.state, now: this.now, agentId: this.agentId, baseUrl: this.baseUrl });
       return { errcode: 0, errmsg: 'ok', ...result };
     } catch (error) {
       if (error instanceof ApiError) return errorReply(error);

@@ -1,5 +1,6 @@
 import { ApiError, Errcode, invalidParameter } from '../errors';
 import { newConfigId } from '../ids';
+import { qrImageUrl } from '../qr-images';
 import type { SimulatorState } from '../state';
 import type { SimContactWay as ContactWay } from '../stores/contact-ways';
 import { optionalBool, optionalInt, optionalString, requiredString, requireMember, stringArray } from './params';
@@ -68,7 +69,7 @@ function applyFields(state: SimulatorState, base: ContactWay, body: Record<strin
 export const contactWayRoutes: Routes = {
   'externalcontact/add_contact_way': {
     method: 'POST',
-    handle: ({ state, body }) => {
+    handle: ({ state, body, baseUrl }) => {
       const type = optionalInt(body, 'type');
       const scene = optionalInt(body, 'scene');
       if (type !== 1 && type !== 2) throw invalidParameter('type must be 1 or 2');
@@ -86,7 +87,8 @@ export const contactWayRoutes: Routes = {
         party: [],
         is_temp,
         ...(is_temp ? { expires_in: 7 * 86400, chat_expires_in: 86400 } : {}),
-        ...(scene === 2 ? { qr_code: `https://wework.qpic.cn/wwpic/sim/${config_id}/0` } : {}),
+        // A real image the simulator serves (qr-images.ts), where WeCom's is on its CDN.
+        ...(scene === 2 ? { qr_code: qrImageUrl(baseUrl, config_id) } : {}),
       };
       const way = applyFields(state, base, body);
       state.contactWays.set(config_id, way);

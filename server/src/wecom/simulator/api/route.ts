@@ -7,6 +7,8 @@ export interface RouteContext {
   state: SimulatorState;
   now: () => number;
   agentId: number;
+  /** Where the simulator answers (`sim.baseUrl`): the host of what it serves besides the API, like QR images. */
+  baseUrl: string;
 }
 
 export interface Route {
