@@ -1,6 +1,9 @@
+import type { EntityManager } from 'typeorm';
+import { recordAudit } from '../audit/record-audit';
 import type { AppContext } from '../context';
 import { isUniqueViolation } from '../db/data-source';
 import { HttpError, notFound } from '../http/errors';
+import type { PolicyActor } from '../policies/actor';
 import { ensureCorpTags } from '../tags/corp-tags';
 import { WecomApiError } from '../wecom/errors';
 import { Channel } from './channel.entity';
@@ -17,11 +20,26 @@ const contactWayType = (userIds: string[]) => (userIds.length === 1 ? 1 : 2);
  */
 const CONTACT_WAY_NOT_FOUND = 41044;
 
+/** What an edit's audit row says was changed, in the words of the console. */
+const FIELD_LABELS: Record<keyof UpdateChannelInput, string> = {
+  name: '名称',
+  userIds: '接待成员',
+  tags: '标签',
+  welcomeText: '欢迎语',
+  welcomeMiniprogram: '小程序卡片',
+};
+
 /**
  * Creates the channel and its WeCom 「联系我」 QR code. The row is written first (reserving the
  * state), then WeCom is called; if WeCom refuses, the row is removed so nothing half-made stays.
+ * With an `actor` (a member in the console, the admin token) the channel's going live is audited
+ * under them, in the same transaction; seeded channels (demo mode) have no actor and no row.
  */
-export async function createChannel(ctx: AppContext, input: CreateChannelInput, options: { state?: string } = {}): Promise<Channel> {
+export async function createChannel(
+  ctx: AppContext,
+  input: CreateChannelInput,
+  options: { state?: string; actor?: PolicyActor } = {},
+): Promise<Channel> {
   const repo = ctx.dataSource.getRepository(Channel);
   const now = Date.now();
   let channel: Channel | null = null;
@@ -59,7 +77,22 @@ export async function createChannel(ctx: AppContext, input: CreateChannelInput, 
     });
     channel.configId = reply.config_id;
     channel.qrCode = reply.qr_code ?? null;
-    if (!(await updateLiveChannel(ctx, channel.id, { configId: channel.configId, qrCode: channel.qrCode }))) {
+    const created = channel;
+    const live = await ctx.dataSource.transaction(async (manager) => {
+      if (!(await updateLiveChannel(manager, created.id, { configId: created.configId, qrCode: created.qrCode }))) return false;
+      if (options.actor) {
+        await recordAudit(manager, {
+          action: 'channel.create',
+          actor: options.actor,
+          leadId: null,
+          leadOwnerUserId: null,
+          purpose: `创建渠道「${created.name}」`,
+          detail: { channelId: created.id, userIds: created.userIds, tags: created.tagNames },
+        });
+      }
+      return true;
+    });
+    if (!live) {
       // The row is listed from the start, so it can be deleted while WeCom makes the code: take
       // the new code down again rather than leave a live one no channel stands for.
       await ctx.wecom.contact.post('externalcontact/del_contact_way', { config_id: reply.config_id }).catch((error: unknown) => {
@@ -84,9 +117,10 @@ export async function getChannel(ctx: AppContext, id: number): Promise<Channel> 
  * Applies an edit. WeCom is told first (name and reps live in the 「联系我」 config too), so a
  * refusal leaves nothing changed locally. The local write then sets only the edited columns and
  * only while the channel is not deleted: a DELETE that lands while WeCom is being called must not
- * be undone by writing back the row as it was read before.
+ * be undone by writing back the row as it was read before. With an `actor`, the edit is audited
+ * under them (which fields changed) in the transaction of that write.
  */
-export async function updateChannel(ctx: AppContext, id: number, input: UpdateChannelInput): Promise<Channel> {
+export async function updateChannel(ctx: AppContext, id: number, input: UpdateChannelInput, actor?: PolicyActor): Promise<Channel> {
   // Not a schema refine: that would answer "request is invalid" and hide the reason in `fields`.
   const given = UPDATABLE_CHANNEL_FIELDS.filter((field) => input[field] !== undefined);
   if (given.length === 0) {
@@ -119,7 +153,21 @@ export async function updateChannel(ctx: AppContext, id: number, input: UpdateCh
   if (input.tags !== undefined) changes.tagNames = input.tags;
   if (input.welcomeText !== undefined) changes.welcomeText = input.welcomeText || null;
   if (input.welcomeMiniprogram !== undefined) changes.welcomeMiniprogram = input.welcomeMiniprogram;
-  if (!(await updateLiveChannel(ctx, id, changes))) throw notFound('channel');
+  const updated = await ctx.dataSource.transaction(async (manager) => {
+    if (!(await updateLiveChannel(manager, id, changes))) return false;
+    if (actor) {
+      await recordAudit(manager, {
+        action: 'channel.update',
+        actor,
+        leadId: null,
+        leadOwnerUserId: null,
+        purpose: `修改渠道「${input.name ?? channel.name}」：${given.map((f) => FIELD_LABELS[f]).join('、')}`,
+        detail: { channelId: id, fields: given },
+      });
+    }
+    return true;
+  });
+  if (!updated) throw notFound('channel');
   return getChannel(ctx, id);
 }
 
@@ -139,12 +187,12 @@ export async function deleteChannel(ctx: AppContext, id: number): Promise<void> 
     }
   }
   const now = Date.now();
-  if (!(await updateLiveChannel(ctx, id, { deletedAt: now, updatedAt: now }))) throw notFound('channel');
+  if (!(await updateLiveChannel(ctx.dataSource.manager, id, { deletedAt: now, updatedAt: now }))) throw notFound('channel');
 }
 
 /** Sets these columns if the channel is not deleted; false when it is (or no longer exists). */
-async function updateLiveChannel(ctx: AppContext, id: number, changes: Partial<Channel>): Promise<boolean> {
-  const result = await ctx.dataSource
+async function updateLiveChannel(manager: EntityManager, id: number, changes: Partial<Channel>): Promise<boolean> {
+  const result = await manager
     .createQueryBuilder()
     .update(Channel)
     .set(changes)

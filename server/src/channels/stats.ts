@@ -4,8 +4,18 @@ import { presentRange, type StatsRange } from '../stats/range';
 import { CST_OFFSET_MS, dateOfCstDayNumber } from '../util/china-time';
 import { DAY_MS } from '../util/time';
 
-/** Counts per Shanghai day (cstDayNumber), the business day of the reps. */
-async function countByDay(ctx: AppContext, sql: { table: string; column: string; where: string }, channelId: number, range: StatsRange) {
+/**
+ * Counts per Shanghai day (cstDayNumber), the business day of the reps. `owners` narrows the
+ * count to leads owned by those members (a manager's teams, policies/stats.ts); `leadColumn` is
+ * how a row names its lead (`id` in the lead table, `lead_id` in lead_relation).
+ */
+async function countByDay(
+  ctx: AppContext,
+  sql: { table: string; column: string; where: string; leadColumn: string },
+  channelId: number,
+  range: StatsRange,
+  owners?: readonly string[],
+) {
   const dayExpr = isMysql(ctx.dataSource)
     ? `(${sql.column} + ${CST_OFFSET_MS}) DIV ${DAY_MS}`
     : `(${sql.column} + ${CST_OFFSET_MS}) / ${DAY_MS}`;
@@ -14,6 +24,12 @@ async function countByDay(ctx: AppContext, sql: { table: string; column: string;
   // Always bounded: the range is what keeps a busy channel's scan small.
   where += ` AND ${sql.column} >= ? AND ${sql.column} < ?`;
   params.push(range.start, range.end);
+  if (owners) {
+    where += owners.length
+      ? ` AND ${sql.leadColumn} IN (SELECT o.id FROM \`lead\` o WHERE o.owner_user_id IN (${owners.map(() => '?').join(', ')}))`
+      : ' AND 1 = 0';
+    params.push(...owners);
+  }
   const rows: Array<{ day: number | string; n: number | string }> = await ctx.dataSource.query(
     `SELECT ${dayExpr} AS day, COUNT(*) AS n FROM ${sql.table} WHERE ${where} GROUP BY ${dayExpr}`,
     params,
@@ -21,12 +37,15 @@ async function countByDay(ctx: AppContext, sql: { table: string; column: string;
   return new Map(rows.map((r) => [Number(r.day), Number(r.n)]));
 }
 
-/** Adds (relations made through the channel), leads first attributed to it, and deletions, per day. */
-export async function channelStats(ctx: AppContext, channelId: number, range: StatsRange) {
+/**
+ * Adds (relations made through the channel), leads first attributed to it, and deletions, per
+ * day. With `owners`, only those of leads the members own (what a manager may see).
+ */
+export async function channelStats(ctx: AppContext, channelId: number, range: StatsRange, owners?: readonly string[]) {
   const [adds, leads, deletions] = await Promise.all([
-    countByDay(ctx, { table: 'lead_relation', column: 'added_at', where: '' }, channelId, range),
-    countByDay(ctx, { table: '`lead`', column: 'created_at', where: 'AND merged_into_id IS NULL' }, channelId, range),
-    countByDay(ctx, { table: 'lead_relation', column: 'lost_at', where: `AND status = 'lost'` }, channelId, range),
+    countByDay(ctx, { table: 'lead_relation', column: 'added_at', where: '', leadColumn: 'lead_id' }, channelId, range, owners),
+    countByDay(ctx, { table: '`lead`', column: 'created_at', where: 'AND merged_into_id IS NULL', leadColumn: 'id' }, channelId, range, owners),
+    countByDay(ctx, { table: 'lead_relation', column: 'lost_at', where: `AND status = 'lost'`, leadColumn: 'lead_id' }, channelId, range, owners),
   ]);
   const days = [...new Set([...adds.keys(), ...leads.keys(), ...deletions.keys()])].sort((a, b) => a - b);
   const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0);

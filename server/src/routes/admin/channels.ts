@@ -8,6 +8,7 @@ import { presentChannel } from '../../channels/presenters';
 import { channelStatsQuery, createChannelSchema, updateChannelSchema } from '../../channels/schemas';
 import { channelStats } from '../../channels/stats';
 import { idParam } from '../../http/params';
+import { ADMIN_ACTOR } from '../../policies/actor';
 
 
 /** /api/admin/channels: channel QR codes (渠道活码) and their stats. */
@@ -16,7 +17,7 @@ export function channelAdminRoutes(app: AppContext): Router {
 
   router.post('/', async (ctx) => {
     const input = createChannelSchema.parse(ctx.request.body ?? {});
-    const channel = await createChannel(app, input);
+    const channel = await createChannel(app, input, { actor: ADMIN_ACTOR });
     ctx.status = 201;
     ctx.body = presentChannel(channel);
   });
@@ -32,7 +33,7 @@ export function channelAdminRoutes(app: AppContext): Router {
 
   router.patch('/:id', async (ctx) => {
     const input = updateChannelSchema.parse(ctx.request.body ?? {});
-    ctx.body = presentChannel(await updateChannel(app, idParam.parse(ctx.params.id), input));
+    ctx.body = presentChannel(await updateChannel(app, idParam.parse(ctx.params.id), input, ADMIN_ACTOR));
   });
 
   router.delete('/:id', async (ctx) => {
