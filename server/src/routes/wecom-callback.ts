@@ -6,6 +6,7 @@ import type { AppContext } from '../context';
 import { storeCallback } from '../inbox/intake';
 import { replyVerbatim } from '../http/mask-replies';
 import { asUrgentDatabaseWork } from '../db/sqlite-serial';
+import { recordCallbackVerified } from '../wecom/callback-verification';
 import { CallbackCrypto, CallbackCryptoError } from '../wecom/crypto';
 import { CallbackFieldError, parseCallback, parseEnvelope } from '../wecom/events';
 import { XmlError } from '../wecom/xml';
@@ -47,6 +48,11 @@ export function wecomCallbackRoutes(app: AppContext): Router {
     try {
       // koa has already URL-decoded the query values.
       const plaintext = crypto.open(query, query.echostr ?? '');
+      // Remembered for the setup check, without waiting: WeCom wants the answer within 1 s, and
+      // a busy database must not fail the verification. Only a correctly signed request gets here.
+      void recordCallbackVerified(app.dataSource, Date.now()).catch((error: Error) =>
+        ctx.state.log.warn({ err: error.message }, 'could not record the callback URL verification'),
+      );
       ctx.type = 'text/plain';
       replyVerbatim(ctx, plaintext);
     } catch (error) {

@@ -106,6 +106,17 @@ export class SimulatorState {
     return this.stores.contacts.hasMember(userid);
   }
 
+  /**
+   * An admin takes the member out of (or, with `true`, puts them back into) the scope of 客户联系
+   * (客户联系 → 权限配置 → 使用范围): get_follow_user_list no longer names them. Every member has it
+   * by default. Only that list changes: the simulator does not refuse their other calls.
+   */
+  setCustomerContact(userid: string, enabled: boolean): void {
+    if (!this.hasMember(userid)) throw new Error(`no member ${userid}`);
+    if (enabled) this.stores.contacts.withoutCustomerContact.delete(userid);
+    else this.stores.contacts.withoutCustomerContact.add(userid);
+  }
+
   addExternalContact(contact: Partial<ExternalContact> = {}): SimExternalContact {
     return this.stores.contacts.addExternalContact(contact);
   }

@@ -14,9 +14,11 @@ function followUsersOrThrow(state: SimulatorState, externalUserId: string) {
 }
 
 export const contactRoutes: Routes = {
+  // The members with the customer-contact permission: every member, unless a test took one out
+  // (state.setCustomerContact).
   'externalcontact/get_follow_user_list': {
     method: 'GET',
-    handle: ({ state }) => ({ follow_user: [...state.members.keys()] }),
+    handle: ({ state }) => ({ follow_user: state.stores.contacts.followUserIds() }),
   },
 
   'externalcontact/list': {

@@ -36,6 +36,8 @@ export class ContactStore {
   readonly contacts = new Map<string, SimExternalContact>();
   /** external_userid → (member userid → relation). */
   readonly follows = new Map<string, Map<string, SimFollowUser>>();
+  /** Members an admin left out of 客户联系's scope: not in get_follow_user_list. Everyone else is in it. */
+  readonly withoutCustomerContact = new Set<string>();
 
   constructor(private readonly now: () => number) {}
 
@@ -52,6 +54,11 @@ export class ContactStore {
 
   hasMember(userid: string): boolean {
     return this.members.has(userid);
+  }
+
+  /** Who has the customer-contact permission (get_follow_user_list): every member not left out, in directory order. */
+  followUserIds(): string[] {
+    return [...this.members.keys()].filter((userid) => !this.withoutCustomerContact.has(userid));
   }
 
   addExternalContact(contact: Partial<ExternalContact> = {}): SimExternalContact {
