@@ -205,7 +205,7 @@ export class WecomSimulator {
     // WeCom's web login page lives on its own host in WeCom; here beside the API.
     if (req.method === 'GET' && serveWebLogin(url, this.state, this.agentId, res)) return;
     // So are the 「联系我」 QR images, on WeCom's image CDN.
-    if (req.method === 'GET' && (await serveQrImage(url, this.state, res))) return;
+    if (req.method === 'GET' && serveQrImage(url, this.state, res)) return;
     const path = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : url.pathname;
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? 'GET';
