@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { ScopeSql } from '../policies/actor';
+import { leadIdIn } from '../policies/nurture';
 import type { SequenceInfo } from './sequences/sequences';
 import { NurtureEnrollment } from './enrollment/enrollment.entity';
 import { NurtureStepRun, type StepRunStatus } from './steps/step-run.entity';
@@ -13,9 +15,13 @@ const SENT: ReadonlySet<StepRunStatus> = new Set(['awaiting', 'delivered', 'not_
  * reached it and what became of them — for pushes: sent (WeCom took the message), confirmed (the
  * rep confirmed it in WeCom), delivered (send result 1), not a friend (2), over the cap (3),
  * never confirmed — and the exits by reason. Three grouped statements, whatever the volume.
+ * `leads`, a condition on the lead table (alias `l`) from a policy, counts only those leads (a
+ * manager's teams, policies/nurture.ts); without it, every lead.
  */
-export async function sequenceFunnel(manager: EntityManager, info: SequenceInfo) {
+export async function sequenceFunnel(manager: EntityManager, info: SequenceInfo, leads?: ScopeSql) {
   const key = info.key;
+  const enrollmentScope = leadIdIn(manager, 'e.lead_id', leads);
+  const runScope = leadIdIn(manager, 'r.lead_id', leads);
   const enrollmentRows: Array<{ status: string; exit_reason: string | null; n: unknown }> = await manager
     .getRepository(NurtureEnrollment)
     .createQueryBuilder('e')
@@ -23,6 +29,7 @@ export async function sequenceFunnel(manager: EntityManager, info: SequenceInfo)
     .addSelect('e.exit_reason', 'exit_reason')
     .addSelect('COUNT(*)', 'n')
     .where('e.sequence_key = :key', { key })
+    .andWhere(enrollmentScope.sql, enrollmentScope.params)
     .groupBy('e.status')
     .addGroupBy('e.exit_reason')
     .getRawMany();
@@ -32,6 +39,7 @@ export async function sequenceFunnel(manager: EntityManager, info: SequenceInfo)
     .select('e.next_step_index', 'idx')
     .addSelect('COUNT(*)', 'n')
     .where("e.sequence_key = :key AND e.status = 'active'", { key })
+    .andWhere(enrollmentScope.sql, enrollmentScope.params)
     .groupBy('e.next_step_index')
     .getRawMany();
   const runRows: Array<{ step_id: string; status: StepRunStatus; detail: string | null; n: unknown; confirmed: unknown }> = await manager
@@ -43,6 +51,7 @@ export async function sequenceFunnel(manager: EntityManager, info: SequenceInfo)
     .addSelect('COUNT(*)', 'n')
     .addSelect('SUM(CASE WHEN r.confirmed_at IS NOT NULL THEN 1 ELSE 0 END)', 'confirmed')
     .where('r.sequence_key = :key', { key })
+    .andWhere(runScope.sql, runScope.params)
     .groupBy('r.step_id')
     .addGroupBy('r.status')
     .addGroupBy('r.detail')

@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/record-audit';
+import type { PolicyActor } from '../../policies/actor';
 import { getSetting, putSetting } from '../../settings/settings';
 import { readConfigOver } from '../../util/config-file';
 import { CORP_RULES } from './periods';
@@ -35,9 +37,47 @@ export async function loadBudgetSettings(manager: EntityManager): Promise<Budget
   return { ...fileBudgetSettings(), ...(stored ?? {}) };
 }
 
-/** Fields given replace the stored ones. */
-export async function saveBudgetSettings(manager: EntityManager, patch: Partial<BudgetSettings>): Promise<BudgetSettings> {
-  const stored = (await getSetting<Partial<BudgetSettings>>(manager, BUDGET_SETTING_KEY)) ?? {};
-  await putSetting(manager, BUDGET_SETTING_KEY, { ...stored, ...patch });
+const CORP_RULE_TEXT: Record<BudgetSettings['corpRule'], string> = { month: '每月（按当月天数）', week: '每周 7 条', day: '每天 1 条' };
+
+/** A setting as the audit log's purpose says it, in Chinese. */
+function settingText(field: keyof BudgetSettings, value: BudgetSettings[keyof BudgetSettings]): string {
+  switch (field) {
+    case 'corpRule':
+      return `企业群发规则 ${CORP_RULE_TEXT[value as BudgetSettings['corpRule']]}`;
+    case 'monthlyCap':
+      return value === null ? '每月上限 不限' : `每月上限 ${value as number} 条`;
+    case 'quietHours': {
+      const q = value as BudgetSettings['quietHours'];
+      return q ? `免打扰 ${q.start}–${q.end}` : '免打扰 关闭';
+    }
+    case 'onePerDay':
+      return `每天最多一条 ${value ? '开启' : '关闭'}`;
+  }
+}
+
+/**
+ * Fields given replace the stored ones. `by` is who changed them (a member from the console, the
+ * admin token), recorded in the audit log in the same transaction; null for the service itself
+ * (demo mode's first start), which no audit row names.
+ */
+export async function saveBudgetSettings(manager: EntityManager, patch: Partial<BudgetSettings>, by: PolicyActor | null): Promise<BudgetSettings> {
+  const at = Date.now();
+  await manager.transaction(async (tx) => {
+    const before = await loadBudgetSettings(tx);
+    const stored = (await getSetting<Partial<BudgetSettings>>(tx, BUDGET_SETTING_KEY)) ?? {};
+    await putSetting(tx, BUDGET_SETTING_KEY, { ...stored, ...patch });
+    if (!by) return;
+    const after = await loadBudgetSettings(tx);
+    const changed = (Object.keys(patch) as Array<keyof BudgetSettings>).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+    await recordAudit(tx, {
+      action: 'nurture.budget',
+      actor: by,
+      leadId: null,
+      leadOwnerUserId: null,
+      purpose: `修改培育群发额度规则：${changed.length ? changed.map((f) => settingText(f, after[f])).join('，') : '未改变'}`,
+      detail: { before, after },
+      at,
+    });
+  });
   return loadBudgetSettings(manager);
 }

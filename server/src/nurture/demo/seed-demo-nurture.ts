@@ -35,9 +35,9 @@ export async function seedDemoNurture(ctx: AppContext): Promise<void> {
     );
   }
   const sequence = demoExpoSequence({ shortDelays: true });
-  if (!(await findSequence(ctx.dataSource, sequence.key))) await createSequence(ctx.dataSource, sequence);
+  if (!(await findSequence(ctx.dataSource, sequence.key))) await createSequence(ctx.dataSource, sequence, null);
   if ((await getSetting(ctx.dataSource.manager, BUDGET_SETTING_KEY)) === null) {
-    await saveBudgetSettings(ctx.dataSource.manager, { quietHours: null, onePerDay: false });
+    await saveBudgetSettings(ctx.dataSource.manager, { quietHours: null, onePerDay: false }, null);
   }
 }
 

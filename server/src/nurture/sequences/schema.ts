@@ -272,6 +272,17 @@ export const sequenceSchema = z
     }
   });
 
+/**
+ * A replacement for the sequence under `key` (PUT in the admin API and the console): the body's
+ * key may be left out; naming another one is a mistake, not a rename.
+ */
+export function parseSequenceReplacement(key: string, body: unknown): Sequence {
+  const fields = z.record(z.string(), z.unknown(), { error: 'the body is a sequence (a JSON object)' }).parse(body ?? {});
+  return sequenceSchema
+    .refine((s) => s.key === key, { path: ['key'], message: `key must be "${key}", as in the path (a sequence is not renamed)` })
+    .parse({ key, ...fields });
+}
+
 /** The file: config/nurture-sequences.json. */
 export const sequenceFileSchema = z
   .object({

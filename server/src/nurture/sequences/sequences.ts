@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { recordAudit } from '../../audit/record-audit';
 import { isUniqueViolation } from '../../db/data-source';
 import { HttpError } from '../../http/errors';
+import type { PolicyActor } from '../../policies/actor';
 import { forgetTriggerSnapshot } from '../enrollment/trigger-snapshot';
 import { fileSequences } from './file-sequences';
 import { Sequence, sequenceKeySchema, sequenceSchema } from './schema';
@@ -60,14 +62,40 @@ export async function getSequence(db: Db, key: string): Promise<SequenceInfo> {
   return info;
 }
 
+/**
+ * Who changes a sequence: a member (the console), the admin token (the admin API), or null for
+ * the service itself (demo mode seeding its example), which no audit row names.
+ */
+export type SequenceChanger = PolicyActor | null;
+
+type SequenceChange = 'create' | 'update' | 'enable' | 'disable';
+const CHANGE_TEXT: Record<SequenceChange, string> = { create: '新建', update: '修改', enable: '启用', disable: '停用' };
+
+/** The audit row of a rule change, in the transaction of the change: nurture sequences decide what customers are sent. */
+async function auditChange(manager: EntityManager, by: SequenceChanger, change: SequenceChange, sequence: Sequence, at: number): Promise<void> {
+  if (!by) return;
+  await recordAudit(manager, {
+    action: 'nurture.sequence',
+    actor: by,
+    leadId: null,
+    leadOwnerUserId: null,
+    purpose: `${CHANGE_TEXT[change]}培育序列「${sequence.name}」`,
+    detail: { sequenceKey: sequence.key, change },
+    at,
+  });
+}
+
 /** A new sequence (validated by the caller). 409 when the key is taken, in the file or the database. */
-export async function createSequence(db: DataSource, sequence: Sequence): Promise<SequenceInfo> {
+export async function createSequence(db: DataSource, sequence: Sequence, by: SequenceChanger): Promise<SequenceInfo> {
   if (fileSequences().some((s) => s.key === sequence.key)) {
     throw new HttpError(409, 'sequence_exists', `nurture sequence "${sequence.key}" is defined in config/; PUT /api/admin/nurture/sequences/${sequence.key} overrides it`);
   }
   const now = Date.now();
   try {
-    await db.getRepository(NurtureSequence).insert({ key: sequence.key, name: sequence.name, enabled: sequence.enabled, definition: sequence as never, createdAt: now, updatedAt: now });
+    await db.transaction(async (manager) => {
+      await manager.getRepository(NurtureSequence).insert({ key: sequence.key, name: sequence.name, enabled: sequence.enabled, definition: sequence as never, createdAt: now, updatedAt: now });
+      await auditChange(manager, by, 'create', sequence, now);
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new HttpError(409, 'sequence_exists', `nurture sequence "${sequence.key}" already exists`);
     throw error;
@@ -78,7 +106,7 @@ export async function createSequence(db: DataSource, sequence: Sequence): Promis
 }
 
 /** Writes the admin row for `sequence.key`: an insert the first time a file sequence is overridden, else an update. */
-async function storeRow(db: DataSource, sequence: Sequence, now: number): Promise<void> {
+async function storeRow(db: EntityManager, sequence: Sequence, now: number): Promise<void> {
   const repo = db.getRepository(NurtureSequence);
   const values = { name: sequence.name, enabled: sequence.enabled, definition: sequence as never, updatedAt: now };
   const updated = await repo.update({ key: sequence.key }, values);
@@ -93,16 +121,23 @@ async function storeRow(db: DataSource, sequence: Sequence, now: number): Promis
 }
 
 /** Replaces the sequence under `key` (validated by the caller; its key must be `key`). 404 when there is none. */
-export async function updateSequence(db: DataSource, key: string, sequence: Sequence): Promise<SequenceInfo> {
+export async function updateSequence(db: DataSource, key: string, sequence: Sequence, by: SequenceChanger): Promise<SequenceInfo> {
+  return writeSequence(db, key, sequence, by, 'update');
+}
+
+async function writeSequence(db: DataSource, key: string, sequence: Sequence, by: SequenceChanger, change: SequenceChange): Promise<SequenceInfo> {
   const current = await getSequence(db, key);
   const now = Date.now();
-  await storeRow(db, sequence, now);
+  await db.transaction(async (manager) => {
+    await storeRow(manager, sequence, now);
+    await auditChange(manager, by, change, sequence, now);
+  });
   forgetTriggerSnapshot();
   return { key, source: current.source === 'database' ? 'database' : 'override', updatedAt: now, sequence };
 }
 
 /** Turns a sequence on or off; a file sequence gets an admin row that keeps its definition. */
-export async function setSequenceEnabled(db: DataSource, key: string, enabled: boolean): Promise<SequenceInfo> {
+export async function setSequenceEnabled(db: DataSource, key: string, enabled: boolean, by: SequenceChanger): Promise<SequenceInfo> {
   const current = await getSequence(db, key);
-  return updateSequence(db, key, { ...current.sequence, enabled });
+  return writeSequence(db, key, { ...current.sequence, enabled }, by, enabled ? 'enable' : 'disable');
 }

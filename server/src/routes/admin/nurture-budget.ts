@@ -3,11 +3,12 @@ import { createRouter } from '../../http/router';
 import type { AppContext } from '../../context';
 import { budgetSettingsSchema, loadBudgetSettings, saveBudgetSettings } from '../../nurture/budget/budget-settings';
 import { budgetListQuery, listBudgets } from '../../nurture/budget/view';
+import { ADMIN_ACTOR } from '../../policies/actor';
 
 /**
  * /api/admin/nurture/budget: per customer, what was used of the corp's mass-message budget this
  * period and this month and what remains; and the budget's rules (corp rule, our caps, quiet hours).
- * The admin sees every customer.
+ * The admin sees every customer; a change of the rules is audited (actor `admin`).
  */
 export function nurtureBudgetAdminRoutes(app: AppContext): Router {
   const router = createRouter();
@@ -22,7 +23,7 @@ export function nurtureBudgetAdminRoutes(app: AppContext): Router {
   });
   router.put('/nurture/budget/settings', async (ctx) => {
     const patch = budgetSettingsSchema.partial().strict().parse(ctx.request.body);
-    ctx.body = await saveBudgetSettings(app.dataSource.manager, patch);
+    ctx.body = await saveBudgetSettings(app.dataSource.manager, patch, ADMIN_ACTOR);
   });
   return router;
 }
