@@ -166,7 +166,7 @@ export async function seedDemoMembers(ctx: AppContext): Promise<void> {
       followUpHours: null,
       dailyClaimLimit: null,
       members: DEMO.team.members.map((userId) => ({ userId, active: true })),
-    }));
+    }, null));
   const store = (await ctx.dataSource.getRepository(Store).findOneBy({ name: DEMO.store.name })) ?? (await createStore(ctx, { name: DEMO.store.name }));
   for (const [userId, grant] of Object.entries(DEMO.roles)) {
     if ((await getMember(ctx, userId)).roles.length) continue;
@@ -174,7 +174,7 @@ export async function seedDemoMembers(ctx: AppContext): Promise<void> {
       roles: grant.roles,
       ...(grant.managesDemoTeam ? { managedTeamIds: [team.id] } : {}),
       ...(grant.inDemoStore ? { storeId: store.id } : {}),
-    });
+    }, null);
   }
 }
 

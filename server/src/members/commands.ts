@@ -3,12 +3,15 @@ import type { AppContext } from '../context';
 import { isUniqueViolation } from '../db/data-source';
 import { decodeCursor, encodeCursor, keysetPage } from '../http/cursor';
 import { badRequest, conflict, notFound } from '../http/errors';
+import type { PolicyActor } from '../policies/actor';
+import { auditSettingsChange } from '../settings/audit-settings-change';
 import { Team } from '../teams/team.entity';
 import { revokeSessionsOf, nowOf } from '../auth/member-sessions';
 import { ManagedTeam } from './managed-team.entity';
 import { MemberRoleRow } from './member-role.entity';
 import { Member } from './member.entity';
 import { presentAdminMembers, presentStore } from './presenters';
+import type { MemberRole } from './member-actor';
 import { grantsOf, sortRoles } from './profile';
 import type { CreateStoreInput, MemberListQuery, UpdateMemberInput } from './schemas';
 import { Store } from './store.entity';
@@ -45,8 +48,10 @@ export async function getMember(ctx: AppContext, userId: string) {
  * PATCH /api/admin/members/:userId: roles, the teams a manager manages, the store of store
  * staff, in one transaction. A member left with no role loses every session at once (a role
  * change otherwise counts from the member's next request: the session check reads roles each time).
+ * `by` is who made the change, for the audit log (settings.member); null for the service itself
+ * (demo mode giving the simulated members their roles).
  */
-export async function updateMember(ctx: AppContext, userId: string, input: UpdateMemberInput) {
+export async function updateMember(ctx: AppContext, userId: string, input: UpdateMemberInput, by: PolicyActor | null) {
   const now = nowOf(ctx);
   await ctx.dataSource.transaction(async (manager) => {
     const member = await manager.findOneBy(Member, { userId });
@@ -77,9 +82,31 @@ export async function updateMember(ctx: AppContext, userId: string, input: Updat
     if (managed.length) await manager.insert(ManagedTeam, managed.map((teamId) => ({ userId, teamId })));
     if (storeId !== member.storeId) await manager.update(Member, { id: member.id }, { storeId, updatedAt: now });
     if (roles.length === 0 && current.roles.length > 0) await revokeSessionsOf(manager, [userId], 'roles_removed', now);
+
+    const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+    const before = { roles: current.roles, managedTeamIds: sorted(current.managedTeamIds), storeId: member.storeId };
+    const after = { roles, managedTeamIds: sorted(managedTeamIds), storeId };
+    if (JSON.stringify(before) !== JSON.stringify(after)) {
+      const parts: string[] = [];
+      if (JSON.stringify(before.roles) !== JSON.stringify(after.roles)) parts.push(`角色 ${rolesText(before.roles)} → ${rolesText(after.roles)}`);
+      if (JSON.stringify(before.managedTeamIds) !== JSON.stringify(after.managedTeamIds)) {
+        const teams = managedTeamIds.length ? await manager.find(Team, { where: { id: In(managedTeamIds) }, order: { id: 'ASC' } }) : [];
+        parts.push(`管理的团队 ${teams.length ? teams.map((t) => `「${t.name}」`).join('') : '无'}`);
+      }
+      if (before.storeId !== storeId) parts.push(`门店 ${storeId === null ? '无' : ((await manager.findOneBy(Store, { id: storeId }))?.name ?? storeId)}`);
+      await auditSettingsChange(manager, by, {
+        action: 'settings.member',
+        purpose: `修改成员 ${member.name}（${userId}）：${parts.join('；')}`,
+        detail: { userId, before, after },
+        at: now,
+      });
+    }
   });
   return getMember(ctx, userId);
 }
+
+const ROLE_TEXT: Record<MemberRole, string> = { admin: '管理员', manager: '主管', rep: '销售', store_staff: '门店店员' };
+const rolesText = (roles: MemberRole[]) => (roles.length ? roles.map((r) => ROLE_TEXT[r]).join('、') : '无角色');
 
 export async function listStores(ctx: AppContext) {
   const stores = await ctx.dataSource.getRepository(Store).find({ order: { id: 'ASC' } });

@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
+import type { PolicyActor } from '../../policies/actor';
+import { auditSettingsChange } from '../../settings/audit-settings-change';
 import { getSetting, putSetting } from '../../settings/settings';
 import { readConfigOver } from '../../util/config-file';
 
@@ -23,8 +25,20 @@ export async function loadAssignmentSettings(manager: EntityManager): Promise<As
   return { ...fileAssignmentSettings(), ...(stored ?? {}) };
 }
 
-export async function saveAssignmentSettings(manager: EntityManager, patch: Partial<AssignmentSettings>): Promise<AssignmentSettings> {
-  const stored = (await getSetting<Partial<AssignmentSettings>>(manager, SETTING_KEY)) ?? {};
-  await putSetting(manager, SETTING_KEY, { ...stored, ...patch });
+/** Fields given replace the stored ones. `by` is who changed them, for the audit log (settings.assignment). */
+export async function saveAssignmentSettings(manager: EntityManager, patch: Partial<AssignmentSettings>, by: PolicyActor | null): Promise<AssignmentSettings> {
+  await manager.transaction(async (tx) => {
+    const before = await loadAssignmentSettings(tx);
+    const stored = (await getSetting<Partial<AssignmentSettings>>(tx, SETTING_KEY)) ?? {};
+    await putSetting(tx, SETTING_KEY, { ...stored, ...patch });
+    const after = await loadAssignmentSettings(tx);
+    if (before.defaultTeam !== after.defaultTeam) {
+      await auditSettingsChange(tx, by, {
+        action: 'settings.assignment',
+        purpose: `未匹配规则的线索改为${after.defaultTeam === null ? '进入公海' : `分给团队「${after.defaultTeam}」`}`,
+        detail: { before, after },
+      });
+    }
+  });
   return loadAssignmentSettings(manager);
 }

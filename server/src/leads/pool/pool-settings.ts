@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
+import type { PolicyActor } from '../../policies/actor';
+import { auditSettingsChange, changedFields } from '../../settings/audit-settings-change';
 import { getSetting, putSetting } from '../../settings/settings';
 import { readConfigOver } from '../../util/config-file';
 import type { Team } from '../../teams/team.entity';
@@ -41,10 +43,29 @@ export async function loadPoolSettings(manager: EntityManager): Promise<PoolSett
   return { ...filePoolSettings(), ...(stored ?? {}) };
 }
 
-/** Fields given replace the stored ones; channelOverrides is replaced as a whole. */
-export async function savePoolSettings(manager: EntityManager, patch: Partial<PoolSettings>): Promise<PoolSettings> {
-  const stored = (await getSetting<Partial<PoolSettings>>(manager, SETTING_KEY)) ?? {};
-  await putSetting(manager, SETTING_KEY, { ...stored, ...patch });
+const FIELD_TEXT: Record<keyof PoolSettings, string> = {
+  followUpHours: '跟进时限',
+  dailyClaimLimit: '每日领取上限',
+  maxHeldLeads: '最多持有线索数',
+  reclaimCooldownHours: '退回后再领取等待时间',
+  channelOverrides: '渠道跟进时限',
+};
+
+/**
+ * Fields given replace the stored ones; channelOverrides is replaced as a whole. `by` is who
+ * changed them, for the audit log (settings.pool), written in the same transaction.
+ */
+export async function savePoolSettings(manager: EntityManager, patch: Partial<PoolSettings>, by: PolicyActor | null): Promise<PoolSettings> {
+  await manager.transaction(async (tx) => {
+    const before = await loadPoolSettings(tx);
+    const stored = (await getSetting<Partial<PoolSettings>>(tx, SETTING_KEY)) ?? {};
+    await putSetting(tx, SETTING_KEY, { ...stored, ...patch });
+    const after = await loadPoolSettings(tx);
+    const changed = changedFields(before, after, ['followUpHours', 'dailyClaimLimit', 'maxHeldLeads', 'reclaimCooldownHours', 'channelOverrides']);
+    if (changed.length) {
+      await auditSettingsChange(tx, by, { action: 'settings.pool', purpose: `修改公海设置：${changed.map((f) => FIELD_TEXT[f]).join('、')}`, detail: { before, after } });
+    }
+  });
   return loadPoolSettings(manager);
 }
 

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { isUniqueViolation } from '../../db/data-source';
+import type { PolicyActor } from '../../policies/actor';
+import { auditSettingsChange } from '../../settings/audit-settings-change';
 import { Setting } from '../../settings/setting.entity';
 import { configFilePath, describeIssues, readConfigJson } from '../../util/config-file';
 import { ScoringRules, scoringRulesSchema } from './rules-schema';
@@ -62,27 +63,66 @@ export async function recentScoringRules(db: DataSource | EntityManager): Promis
   return rules;
 }
 
-/** Validates (ZodError → 400 with fields) and stores the admin override. */
-export async function saveScoringRules(db: DataSource, input: unknown): Promise<ScoringRulesInfo> {
+type Rule = { id: string };
+
+/**
+ * What a new rule set changes, as the audit log keeps it: rule ids added, removed and edited,
+ * and the thresholds and decay before and after. Not the whole sets: 500 + 500 rules twice would
+ * not fit an audit row.
+ */
+export function scoringRulesChange(before: ScoringRules, after: ScoringRules) {
+  const ids = (rules: ScoringRules) => new Map<string, Rule>([...rules.attributes, ...rules.behaviours].map((r) => [r.id, r]));
+  const [was, is] = [ids(before), ids(after)];
+  const added = [...is.keys()].filter((id) => !was.has(id));
+  const removed = [...was.keys()].filter((id) => !is.has(id));
+  const edited = [...is.keys()].filter((id) => was.has(id) && JSON.stringify(was.get(id)) !== JSON.stringify(is.get(id)));
+  const thresholds = JSON.stringify(before.thresholds) !== JSON.stringify(after.thresholds);
+  const decay = JSON.stringify(before.decay) !== JSON.stringify(after.decay);
+  const parts = [
+    added.length ? `新增 ${added.length} 条` : '',
+    edited.length ? `修改 ${edited.length} 条` : '',
+    removed.length ? `删除 ${removed.length} 条` : '',
+    thresholds ? '等级阈值' : '',
+    decay ? '衰减设置' : '',
+  ].filter(Boolean);
+  return {
+    summary: parts.length ? parts.join('、') : '内容未变',
+    detail: {
+      added,
+      removed,
+      edited,
+      thresholds: thresholds ? { before: before.thresholds, after: after.thresholds } : null,
+      decay: decay ? { before: before.decay, after: after.decay } : null,
+    },
+  };
+}
+
+/**
+ * Validates (ZodError → 400 with fields) and stores the admin override. `by` is who saved it,
+ * for the audit log (settings.scoring), written in the same transaction.
+ */
+export async function saveScoringRules(db: DataSource, input: unknown, by: PolicyActor | null): Promise<ScoringRulesInfo> {
   const rules = scoringRulesSchema.parse(input);
   recentRules = null;
-  const repo = db.getRepository(Setting);
   const now = Date.now();
-  const updated = await repo.update({ key: SCORING_SETTING_KEY }, { value: rules as never, updatedAt: now });
-  if (!updated.affected) {
-    try {
-      await repo.insert({ key: SCORING_SETTING_KEY, value: rules as never, updatedAt: now });
-    } catch (error) {
-      // Two admins saved at once: the later write wins, as with an update.
-      if (!isUniqueViolation(error)) throw error;
-      await repo.update({ key: SCORING_SETTING_KEY }, { value: rules as never, updatedAt: now });
-    }
-  }
+  await db.transaction(async (manager) => {
+    const before = await scoringRulesInfo(manager);
+    // One upsert: two admins saving at once both succeed, the later write wins.
+    await manager.getRepository(Setting).upsert({ key: SCORING_SETTING_KEY, value: rules as never, updatedAt: now }, ['key']);
+    const change = scoringRulesChange(before.rules, rules);
+    await auditSettingsChange(manager, by, { action: 'settings.scoring', purpose: `修改评分规则：${change.summary}`, detail: { ...change.detail, source: before.source }, at: now });
+  });
   return { source: 'override', updatedAt: now, rules };
 }
 
-export async function resetScoringRules(db: DataSource): Promise<ScoringRulesInfo> {
+export async function resetScoringRules(db: DataSource, by: PolicyActor | null): Promise<ScoringRulesInfo> {
   recentRules = null;
-  await db.getRepository(Setting).delete({ key: SCORING_SETTING_KEY });
+  await db.transaction(async (manager) => {
+    const before = await scoringRulesInfo(manager);
+    const deleted = await manager.getRepository(Setting).delete({ key: SCORING_SETTING_KEY });
+    if (!deleted.affected) return;
+    const change = scoringRulesChange(before.rules, defaultScoringRules());
+    await auditSettingsChange(manager, by, { action: 'settings.scoring', purpose: `恢复默认评分规则：${change.summary}`, detail: { ...change.detail, source: 'default' } });
+  });
   return { source: 'default', updatedAt: null, rules: defaultScoringRules() };
 }

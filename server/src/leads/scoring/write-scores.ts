@@ -57,10 +57,11 @@ function sameBreakdown(a: readonly ScoreItem[], b: readonly ScoreItem[] | null):
  * query, so the last scoring of a lead is always the one that read the most recent state, and a
  * hot crossing is seen by exactly one writer. A lead's activities are its lead_activity rows plus
  * the signal of the capture that created it, kept on the lead row (lead.capture_signal).
+ * `lock: false` reads without the lock, for a look that writes nothing (the grade-change preview).
  */
 export async function loadForScoring(
   manager: EntityManager,
-  filter: { ids?: number[]; afterId?: number; idleBefore?: number; limit?: number },
+  filter: { ids?: number[]; afterId?: number; idleBefore?: number; limit?: number; lock?: boolean },
 ): Promise<{ leads: ScoredLead[]; activities: Map<number, ScoringActivity[]> }> {
   const qb = manager
     .createQueryBuilder(Lead, 'lead')
@@ -73,7 +74,7 @@ export async function loadForScoring(
   }
   qb.orderBy('lead.id', 'ASC');
   if (filter.limit) qb.limit(filter.limit);
-  if (isMysql(manager.connection)) qb.setLock('pessimistic_write');
+  if (filter.lock !== false && isMysql(manager.connection)) qb.setLock('pessimistic_write');
   const leads = (await qb.getMany()) as ScoredLead[];
   const activities = new Map<number, ScoringActivity[]>(leads.map((l) => [l.id, l.captureSignal ? [l.captureSignal] : []]));
   if (leads.length) {

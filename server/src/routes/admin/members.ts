@@ -4,6 +4,7 @@ import type { AppContext } from '../../context';
 import { createStore, getMember, listMembers, listStores, updateMember } from '../../members/commands';
 import { createStoreSchema, memberListQuery, updateMemberSchema, userIdParam } from '../../members/schemas';
 import { syncMembers } from '../../members/sync';
+import { ADMIN_ACTOR } from '../../policies/actor';
 
 /**
  * /api/admin/members and /api/admin/stores: who may use the mini-program, as what. Members come
@@ -22,7 +23,7 @@ export function memberAdminRoutes(app: AppContext): Router {
     ctx.body = await getMember(app, userIdParam.parse(ctx.params.userId));
   });
   router.patch('/members/:userId', async (ctx) => {
-    ctx.body = await updateMember(app, userIdParam.parse(ctx.params.userId), updateMemberSchema.parse(ctx.request.body ?? {}));
+    ctx.body = await updateMember(app, userIdParam.parse(ctx.params.userId), updateMemberSchema.parse(ctx.request.body ?? {}), ADMIN_ACTOR);
   });
 
   router.get('/stores', async (ctx) => {

@@ -8,6 +8,7 @@ import { ATTRIBUTE_FIELD, ATTRIBUTE_FIELD_RULE } from '../../leads/scoring/rules
 import { resetScoringRules, saveScoringRules, scoringRulesInfo, ScoringRulesInfo } from '../../leads/scoring/rules';
 import { MAX_ATTRIBUTES, recordLeadEvent, updateLeadAttributes } from '../../leads/scoring/lead-signals';
 import { idParam } from '../../http/params';
+import { ADMIN_ACTOR } from '../../policies/actor';
 
 const presentRulesInfo = (info: ScoringRulesInfo) => ({ ...info, updatedAt: isoOrNull(info.updatedAt) });
 /** Events may come from clocks a little ahead of ours, not from the future. */
@@ -59,10 +60,10 @@ export function scoringAdminRoutes(app: AppContext): Router {
     ctx.body = presentRulesInfo(await scoringRulesInfo(app.dataSource));
   });
   router.put('/scoring/rules', async (ctx) => {
-    ctx.body = presentRulesInfo(await saveScoringRules(app.dataSource, ctx.request.body));
+    ctx.body = presentRulesInfo(await saveScoringRules(app.dataSource, ctx.request.body, ADMIN_ACTOR));
   });
   router.delete('/scoring/rules', async (ctx) => {
-    ctx.body = presentRulesInfo(await resetScoringRules(app.dataSource));
+    ctx.body = presentRulesInfo(await resetScoringRules(app.dataSource, ADMIN_ACTOR));
   });
   router.post('/leads/:id/events', async (ctx) => {
     const id = idParam.parse(ctx.params.id);
