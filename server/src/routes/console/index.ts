@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../../context';
 import { consoleDashboardRoutes } from './dashboard';
+import { consoleNurtureRoutes } from './nurture';
 
 /**
  * The console's area routers, mounted under /api/console behind the session check by
@@ -8,5 +9,5 @@ import { consoleDashboardRoutes } from './dashboard';
  * check, nurture); each decides with the policies what the member may see and do.
  */
 export function consoleAreaRouters(app: AppContext): Router[] {
-  return [consoleDashboardRoutes(app)];
+  return [consoleDashboardRoutes(app), consoleNurtureRoutes(app)];
 }
