@@ -348,7 +348,7 @@ describe('capture paths: web form, import, merge', () => {
 
       const after = await timelineOf(a.id);
       expect(after.map((e) => e.id)).toEqual(expect.arrayContaining([...entriesA, ...entriesB]));
-      expect(after.find((e) => e.kind === 'lead.merged')?.summary).toBe(`合并了重复线索 #${b.id}（依据：邮箱）`);
+      expect(after.find((e) => e.kind === 'lead.merged')?.summary).toBe(`管理员合并了重复线索 #${b.id}（依据：邮箱）`);
       expect(await count(FormSubmission, { leadId: a.id })).toBe(1 + submissionsB);
 
       const record = await ds().getRepository(LeadMerge).findOneByOrFail({ mergedLeadId: b.id });

@@ -28,8 +28,13 @@ export function presentAuditRow(row: AuditLog) {
   return { id: row.id, action: row.action, actorUserId: row.actorUserId, leadId: row.leadId, purpose: row.purpose, at: isoOrNull(row.at) };
 }
 
-/** Audit rows the scope allows, newest first, keyset-paginated on id. */
-export async function listAudit(ctx: AppContext, scope: AuditScope, query: AuditListQuery) {
+/** Audit rows the scope allows, newest first, keyset-paginated on id; each row as `present` makes it (the console shows more). */
+export async function listAudit<T = ReturnType<typeof presentAuditRow>>(
+  ctx: AppContext,
+  scope: AuditScope,
+  query: AuditListQuery,
+  present: (rows: AuditLog[]) => Promise<T[]> | T[] = (rows) => rows.map(presentAuditRow) as T[],
+) {
   const where = auditListSql(scope, 'a');
   const qb = ctx.dataSource.getRepository(AuditLog).createQueryBuilder('a').where(where.sql, where.params);
   if (query.from) qb.andWhere('a.at >= :from', { from: cstDayStart(query.from) });
@@ -40,5 +45,5 @@ export async function listAudit(ctx: AppContext, scope: AuditScope, query: Audit
   if (query.cursor) qb.andWhere('a.id < :after', { after: decodeCursor(CURSOR, query.cursor, 1)[0] });
   const rows = await qb.orderBy('a.id', 'DESC').limit(query.limit + 1).getMany();
   const { page, nextCursor } = keysetPage(rows, query.limit, (last) => encodeCursor(CURSOR, [last.id]));
-  return { items: page.map(presentAuditRow), nextCursor };
+  return { items: await present(page), nextCursor };
 }

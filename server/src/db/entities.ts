@@ -33,6 +33,8 @@ import { NurtureEnrollment } from '../nurture/enrollment/enrollment.entity';
 import { NurtureStepRun } from '../nurture/steps/step-run.entity';
 import { NurturePush } from '../nurture/sending/push.entity';
 import { ConsoleSession } from '../console/console-session.entity';
+import { LeadExport } from '../console/leads/export/lead-export.entity';
+import { LeadExportPart } from '../console/leads/export/lead-export-part.entity';
 
 export const entities = [
   InboxEvent,
@@ -70,4 +72,6 @@ export const entities = [
   NurtureStepRun,
   NurturePush,
   ConsoleSession,
+  LeadExport,
+  LeadExportPart,
 ];

@@ -41,6 +41,8 @@ export interface DomainEventPayloads {
     reason: string;
     /** The manager's or rep's own words, when they gave any (a reassignment's reason). */
     note?: string;
+    /** Who reassigned it, by name (管理员 for the admin token); absent from events of older versions. */
+    byName?: string;
     /** The follow-up deadline that applies to the new owner, or that the former owner missed. */
     followUpHours?: number;
   };

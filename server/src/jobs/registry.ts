@@ -7,6 +7,8 @@ import { rescoreLeadJob } from '../leads/scoring/rescore-job';
 import { deferredTimelineJob } from '../leads/jobs/record-on-lead';
 import { PUSH_TAGS_JOB, pushTagsJob } from '../leads/tags/push-tags-job';
 import { runEventJob } from '../events/event-job';
+import { LEAD_EXPORT_JOB } from '../console/leads/export/lead-exports';
+import { leadExportJob } from '../console/leads/export/export-job';
 import { eventJobKind } from '../events/publish';
 import { subscribers } from '../events/registry';
 
@@ -19,6 +21,8 @@ export const jobHandlers: JobHandlers = {
   'lead.rescore': rescoreLeadJob,
   'timeline.deferred': deferredTimelineJob,
   [PUSH_TAGS_JOB]: pushTagsJob,
+  // The console's Excel exports of leads: the file is built here, its progress polled by the page.
+  [LEAD_EXPORT_JOB]: leadExportJob,
   // Each domain event is one job that runs its subscribers (events/registry.ts) together.
   ...Object.fromEntries(Object.keys(subscribers).map((name) => [eventJobKind(name), runEventJob])),
   // Jobs of one subscriber each, written by the version before, still run.

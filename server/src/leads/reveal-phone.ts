@@ -10,8 +10,10 @@ import { addTimelineEntry } from './timeline';
 /** The purpose an audit row gives a search by full phone number. */
 export const PHONE_SEARCH_PURPOSE = '按完整手机号搜索';
 
+const PURPOSE_RULE = '请填写查看用途（2 到 100 个字）';
+
 export const revealSchema = z.object({
-  purpose: z.string().trim().min(2, '请填写查看用途（2 到 100 个字）').max(100, '请填写查看用途（2 到 100 个字）'),
+  purpose: z.string({ error: PURPOSE_RULE }).trim().min(2, PURPOSE_RULE).max(100, PURPOSE_RULE),
 });
 
 /**

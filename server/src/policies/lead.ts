@@ -85,7 +85,7 @@ export function canSeeLead(scope: LeadScope, lead: LeadFacts): boolean {
   return scope.all || owns(scope, lead) || manages(scope, lead) || inVisiblePool(scope, lead);
 }
 
-export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return' | 'nurture';
+export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return' | 'nurture' | 'reassign' | 'merge';
 
 /**
  * Whether the actor may do this to a lead they can see, whatever state it is in (a stage change
@@ -114,7 +114,24 @@ export function mayDo(scope: LeadScope, lead: LeadFacts, action: LeadAction): bo
       return hasRole(scope.actor, 'rep');
     case 'return':
       return owns(scope, lead) && hasRole(scope.actor, 'rep');
+    // Giving a lead to someone (console, admin API): whoever answers for it — the admin, the
+    // manager of its owner's team — or, for a pool lead, a manager who sees that pool (the lead
+    // goes to one of their reps, as a rep could have claimed it). Whom it may go to: mayAssignTo.
+    case 'reassign':
+      return manages(scope, lead) || (hasRole(scope.actor, 'manager') && inVisiblePool(scope, lead));
+    // A merge moves one lead's history into another: for who answers for both (checked on each).
+    case 'merge':
+      return owns(scope, lead) || manages(scope, lead);
   }
+}
+
+/**
+ * Whom the actor may give a lead to: anyone for who sees everything (the command still checks
+ * the member exists), otherwise a member of a team they manage — a manager cannot send a lead
+ * out of their own teams, where they would no longer see it.
+ */
+export function mayAssignTo(scope: LeadScope, userId: string): boolean {
+  return scope.all || scope.teamOwners.has(userId);
 }
 
 const REFUSALS: Record<Exclude<LeadAction, 'view'>, string> = {
@@ -125,6 +142,8 @@ const REFUSALS: Record<Exclude<LeadAction, 'view'>, string> = {
   claim: '只有销售可以从公海认领线索',
   return: '只有线索负责人可以退回线索',
   nurture: '只有线索负责人或其团队主管可以管理培育',
+  reassign: '只有管理员或该线索所属团队的主管可以改派',
+  merge: '只有线索负责人、其团队主管或管理员可以合并线索',
 };
 
 /** The buttons a member gets on a lead: what they may do and what the lead's state allows now. */
@@ -193,6 +212,23 @@ export async function authorizeClaim(manager: EntityManager, scope: LeadScope, l
     }
   }
   return authorizeLead(scope, lead, 'claim');
+}
+
+/**
+ * Every lead the actor may see (canSeeLead), as SQL on the lead table (`alias`): their own, the
+ * pools they see, and their teams' leads; the console's lead table lists these.
+ */
+export function visibleLeadsSql(scope: LeadScope, alias = 'l'): ScopeSql {
+  if (scope.all) return { sql: '1 = 1', params: {} };
+  const parts: ScopeSql[] = [];
+  for (const list of ['mine', 'pool', 'team'] as const) {
+    if (list === 'mine' && scope.self === null) continue;
+    if (list === 'pool' && !scope.sharedPool) continue;
+    if (list === 'team' && (!hasRole(scope.actor, 'manager') || scope.teamOwners.size === 0)) continue;
+    parts.push(leadListSql(scope, list, alias));
+  }
+  if (!parts.length) return NOTHING;
+  return { sql: `(${parts.map((p) => `(${p.sql})`).join(' OR ')})`, params: Object.assign({}, ...parts.map((p) => p.params)) };
 }
 
 export type LeadListScope = 'mine' | 'pool' | 'team';

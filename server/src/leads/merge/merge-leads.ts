@@ -14,6 +14,7 @@ import { changeOwner } from '../ownership/change-owner';
 import { insertActivity, requestRescore } from '../scoring/record-activity';
 import { TimelineEntry } from '../timeline-entry.entity';
 import { addTimelineEntry } from '../timeline';
+import { actorLabel, actorName, type PolicyActor } from '../../policies/actor';
 
 export type MergeReason = 'phone' | 'unionid' | 'external_user_id' | 'email' | 'manual';
 
@@ -65,9 +66,10 @@ async function loadForMerge(manager: EntityManager, id: number): Promise<Lead | 
  * WeCom relations move unless the kept lead already has the same one; empty fields of the kept
  * lead are filled from the merged one (known values are never overwritten); the merged lead
  * stays as a tombstone pointing at the kept one (merged_into_id), and a lead_merge row keeps a
- * snapshot of it. Returns the kept lead as it is after the merge.
+ * snapshot of it. Returns the kept lead as it is after the merge. `by`: the person who merged by
+ * hand, named on the kept lead's timeline (capture's own merges have none).
  */
-export async function mergeLeads(manager: EntityManager, keepId: number, mergeId: number, reason: MergeReason): Promise<Lead> {
+export async function mergeLeads(manager: EntityManager, keepId: number, mergeId: number, reason: MergeReason, by?: PolicyActor): Promise<Lead> {
   if (keepId === mergeId) throw new MergeError('same_lead', 'a lead cannot be merged into itself');
   const [first, second] = keepId < mergeId ? [keepId, mergeId] : [mergeId, keepId];
   const a = await loadForMerge(manager, first);
@@ -117,8 +119,8 @@ export async function mergeLeads(manager: EntityManager, keepId: number, mergeId
   await addTimelineEntry(manager, {
     leadId: keepId,
     kind: 'lead.merged',
-    summary: `合并了重复线索 #${mergeId}（依据：${MERGE_REASON_LABEL[reason]}）`,
-    data: { mergedLeadId: mergeId, reason, moved },
+    summary: `${by ? actorName(by) : ''}合并了重复线索 #${mergeId}（依据：${MERGE_REASON_LABEL[reason]}）`,
+    data: { mergedLeadId: mergeId, reason, moved, ...(by ? { by: actorLabel(by) } : {}) },
     dedupKey: `merge:${mergeId}:into`,
     occurredAt: now,
   });

@@ -33,6 +33,8 @@ export interface OwnerChange {
   reason: string;
   /** The person's own words, passed on to the notices (a manager's reason for a reassignment). */
   note?: string;
+  /** Who made the change by hand, as the notices name them (孙七; 管理员 for the admin token). */
+  byName?: string;
   /** The timeline entry; omitted when the caller writes its own (a capture writes one entry for the add). */
   timeline?: { kind: string; summary: string; data?: Record<string, unknown> };
   /** Keys the timeline entry and the event; default `<kind>:<history row id>`. */
@@ -130,6 +132,7 @@ async function recordOwnerChange(manager: EntityManager, change: OwnerChange & {
       inPool: change.to.inPool,
       reason: change.reason,
       ...(change.note !== undefined ? { note: change.note } : {}),
+      ...(change.byName !== undefined ? { byName: change.byName } : {}),
       ...(change.followUpHours !== undefined ? { followUpHours: change.followUpHours } : {}),
     },
   });

@@ -20,17 +20,18 @@ function noticesFor(c: Change): Array<Omit<NotifyPayload, 'leadId'>> {
       ];
     case 'reassigned': {
       const why = c.note ?? c.reason;
+      const by = c.byName ?? '管理员';
       const told: Array<Omit<NotifyPayload, 'leadId'>> = [
         {
           userId: c.toUserId!,
-          content: `【线索改派】管理员将线索 ${label(c)} 改派给您，原因：${why}。请及时跟进。`,
+          content: `【线索改派】${by}将线索 ${label(c)} 改派给您，原因：${why}。请及时跟进。`,
           timelineSummary: `已通知 ${c.toUserId}：改派给其的线索`,
         },
       ];
       if (c.fromUserId) {
         told.push({
           userId: c.fromUserId,
-          content: `【线索改派】您的线索 ${label(c)} 已由管理员改派给 ${c.toUserId}，原因：${why}。`,
+          content: `【线索改派】您的线索 ${label(c)} 已由${by}改派给 ${c.toUserId}，原因：${why}。`,
           timelineSummary: `已通知 ${c.fromUserId}：线索已被改派`,
         });
       }

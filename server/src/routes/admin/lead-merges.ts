@@ -2,12 +2,11 @@ import Router from '@koa/router';
 import { createRouter } from '../../http/router';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
-import { badRequest, conflict, notFound } from '../../http/errors';
-import { Lead } from '../../leads/lead.entity';
 import { findDuplicatePairs } from '../../leads/merge/duplicates';
-import { MergeError, mergeLeads, pickKept, sharedIdentifier } from '../../leads/merge/merge-leads';
+import { mergeLeadsByHand } from '../../leads/merge/merge-by-hand';
 import { presentLead } from '../../leads/presenters';
 import { idParam, limitParam } from '../../http/params';
+import { ADMIN_ACTOR } from '../../policies/actor';
 
 const mergeBody = z.object({
   otherLeadId: z.number().int().positive(),
@@ -39,29 +38,9 @@ export function leadMergeAdminRoutes(app: AppContext): Router {
   });
 
   router.post('/:id/merge', async (ctx) => {
-    const id = idParam.parse(ctx.params.id);
     const body = mergeBody.parse(ctx.request.body ?? {});
-    if (body.otherLeadId === id) throw badRequest('otherLeadId must differ from the lead id');
-    if (body.keepLeadId !== undefined && body.keepLeadId !== id && body.keepLeadId !== body.otherLeadId) {
-      throw badRequest('keepLeadId must be one of the two leads');
-    }
-    const { keepId, mergeId } =
-      body.keepLeadId === undefined ? pickKept(id, body.otherLeadId) : { keepId: body.keepLeadId, mergeId: body.keepLeadId === id ? body.otherLeadId : id };
-    const result = await app.dataSource
-      .transaction(async (manager) => {
-        const [kept, merged] = await Promise.all([manager.findOneBy(Lead, { id: keepId }), manager.findOneBy(Lead, { id: mergeId })]);
-        if (!kept || !merged) throw notFound('lead');
-        const reason = sharedIdentifier(kept, merged);
-        const lead = await mergeLeads(manager, keepId, mergeId, reason);
-        return { lead, reason };
-      })
-      .catch((error) => {
-        if (error instanceof MergeError && error.code === 'already_merged') throw conflict(error.message);
-        if (error instanceof MergeError && error.code === 'not_found') throw notFound('lead');
-        throw error;
-      });
-    app.kick();
-    ctx.body = { keptLeadId: keepId, mergedLeadId: mergeId, reason: result.reason, lead: presentLead(result.lead, []) };
+    const merged = await mergeLeadsByHand(app, ADMIN_ACTOR, idParam.parse(ctx.params.id), body);
+    ctx.body = { ...merged, lead: presentLead(merged.lead, []) };
   });
   return router;
 }
