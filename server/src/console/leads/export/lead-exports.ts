@@ -1,4 +1,4 @@
-import { In, LessThan } from 'typeorm';
+import { In, LessThan, MoreThan } from 'typeorm';
 import { z } from 'zod';
 import type { AppContext } from '../../../context';
 import { recordAudit } from '../../../audit/record-audit';
@@ -22,6 +22,13 @@ export const EXPORT_MAX_ROWS = 100_000;
 
 /** How long an export and its file are kept. */
 export const EXPORT_KEEP_MS = DAY_MS;
+
+/**
+ * An export still pending or running after this long is not waited for: its job died in a way
+ * that left no failure written (instances crashing on it until the queue gave up), and it must
+ * not keep its member from exporting until it is purged.
+ */
+export const EXPORT_STALE_MS = 30 * 60_000;
 
 /**
  * POST /api/console/leads/exports: the table's filters (no full phone number: a phone search is a
@@ -65,13 +72,14 @@ async function purgeExpired(ctx: AppContext, now: number): Promise<void> {
  * now (leads added later are left out: the file holds what was counted), and the export, its
  * audit row (`export`, naming the member, with the filter and the count) and the job that builds
  * the file are written in one transaction: no file without its record. One export at a time per
- * member; none of nothing, none beyond EXPORT_MAX_ROWS.
+ * member (one stuck past EXPORT_STALE_MS does not count); none of nothing, none beyond
+ * EXPORT_MAX_ROWS.
  */
 export async function startLeadExport(ctx: AppContext, scope: LeadScope, userId: string, input: StartExportBody) {
   const { purpose, ...filter } = input;
   const now = Date.now();
   await purgeExpired(ctx, now);
-  const running = await ctx.dataSource.getRepository(LeadExport).findOneBy({ requestedBy: userId, status: In(['pending', 'running']) });
+  const running = await ctx.dataSource.getRepository(LeadExport).findOneBy({ requestedBy: userId, status: In(['pending', 'running']), createdAt: MoreThan(now - EXPORT_STALE_MS) });
   if (running) throw new HttpError(409, 'export_running', '您有一个导出正在进行，请等它完成后再导出', { exportId: running.id });
   const newest = await ctx.dataSource.getRepository(Lead).createQueryBuilder('l').select('MAX(l.id)', 'id').getRawOne<{ id: number | string | null }>();
   const maxLeadId = Number(newest?.id ?? 0);
