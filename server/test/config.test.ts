@@ -92,6 +92,7 @@ describe('loadConfig', () => {
       callbackToken: SECRETS.WECOM_CALLBACK_TOKEN,
       callbackAesKey: AES_KEY,
       apiBase: 'http://127.0.0.1:9999',
+      loginBase: 'https://login.work.weixin.qq.com',
     });
     expect(config).toMatchObject({ port: 8080, databaseUrl: 'mysql://xs:pw@db:3306/xiansuo', adminToken: SECRETS.ADMIN_TOKEN, instanceId: 'web-1', role: 'worker' });
     // Surrounding whitespace (a common copy-paste accident) is trimmed.
