@@ -135,4 +135,13 @@ describe('console sign-in and session', () => {
     const admin = await dashboardOf('op-admin');
     expect(admin.adds.today).toBeGreaterThanOrEqual(3);
   });
+
+  it('sends a signed-in member back only to a console page, however the path is encoded; replies are not cached', async () => {
+    for (const next of ['/console/%2e%2e/api/console/leads', '/console/.%2e/.%2e/wecom/callback', '/console/..%2f..%2fhealthz', '//evil.example/console', '/console//evil.example', 'https://evil.example/console/']) {
+      const start = await call(`/api/console/auth/login?next=${encodeURIComponent(next)}`);
+      expect(decodeURIComponent(start.headers.getSetCookie().find((c) => c.startsWith('xs_console_login='))!)).toContain('|/console/;');
+    }
+    const { cookie } = await signIn('op-admin');
+    expect((await call('/api/console/session', { cookie })).headers.get('cache-control')).toBe('no-store');
+  });
 });

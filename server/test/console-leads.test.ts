@@ -33,11 +33,11 @@ describe('console: leads and the audit log', () => {
     const back = await call((await call(pick.toString())).headers.get('location')!, stateCookie);
     const cookie = back.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
     const { csrfToken } = (await (await call('/api/console/session', cookie)).json()) as { csrfToken: string };
-    /** A console call; writes carry the CSRF token unless `csrf` is false. */
+    /** A console call; it carries the CSRF token, as the console's pages do, unless `csrf` is false. */
     const api = async (method: string, path: string, body?: unknown, csrf = true) => {
       const r = await fetch(`${h.url}/api/console${path}`, {
         method,
-        headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(method !== 'GET' && csrf ? { 'x-csrf-token': csrfToken } : {}) },
+        headers: { cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(csrf ? { 'x-csrf-token': csrfToken } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const type = r.headers.get('content-type') ?? '';
@@ -122,6 +122,17 @@ describe('console: leads and the audit log', () => {
       // Another team's number finds nothing for the manager, and logs nothing.
       expect(ids(await boss('GET', '/leads?phone=13800138003'))).toEqual([]);
       expect(await ds().getRepository(AuditLog).countBy({ leadId: L.west.id })).toBe(0);
+      // A page past the end still says how many it found: every match is logged all the same.
+      const before = await ds().getRepository(AuditLog).countBy({ leadId: L.east1.id, actorUserId: 'boss-east' });
+      const past = await boss('GET', '/leads?phone=13800138001&page=100&pageSize=100');
+      expect(past.body).toMatchObject({ total: 1, items: [] });
+      expect(await ds().getRepository(AuditLog).countBy({ leadId: L.east1.id, actorUserId: 'boss-east' })).toBe(before + 1);
+      // A link from another site (no CSRF header) cannot log a search in the member's name.
+      const forged = await boss('GET', '/leads?phone=13800138001', undefined, false);
+      expect(forged.status).toBe(403);
+      expect(await ds().getRepository(AuditLog).countBy({ leadId: L.east1.id, actorUserId: 'boss-east' })).toBe(before + 1);
+      // Digits in other spellings count: the collation would match them to ASCII ones.
+      for (const q of ['１２３４５６７８', '١٢٣٤٥٦٧٨']) expect((await boss('GET', `/leads?q=${encodeURIComponent(q)}`)).status).toBe(400);
     });
 
     it("offers the manager's own members to filter by and give leads to", async () => {

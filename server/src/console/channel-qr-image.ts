@@ -1,6 +1,7 @@
 import type { Channel } from '../channels/channel.entity';
 import type { AppContext } from '../context';
 import { HttpError } from '../http/errors';
+import { maskPhoneNumbersInText } from '../privacy/phone-numbers';
 
 /** WeCom's codes are a few kilobytes; anything this large is not one. */
 const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
@@ -32,13 +33,17 @@ export async function fetchQrImage(ctx: AppContext, channel: Channel): Promise<Q
   } catch {
     throw unavailable();
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw unavailable();
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !imageHostAllowed(ctx, url)) {
+    ctx.logger.warn({ channelId: channel.id, host: url.host }, 'a channel QR code URL on a host that is not WeCom’s image host; not fetched');
+    throw unavailable();
+  }
   let bytes: Buffer;
   try {
-    const reply = await fetch(url, { signal: AbortSignal.timeout(ctx.config.wecomTimeoutMs) });
-    if (reply.status !== 200) throw unavailable();
+    // No redirects: a QR URL that bounces elsewhere (an internal address) is not followed.
+    const reply = await fetch(url, { signal: AbortSignal.timeout(ctx.config.wecomTimeoutMs), redirect: 'error' });
+    if (reply.status !== 200 || !reply.body) throw unavailable();
     if (Number(reply.headers.get('content-length') ?? 0) > MAX_IMAGE_BYTES) throw unavailable();
-    bytes = Buffer.from(await reply.arrayBuffer());
+    bytes = await readAtMost(reply.body, MAX_IMAGE_BYTES);
   } catch (error) {
     if (error instanceof HttpError) throw error;
     ctx.logger.warn({ err: error, channelId: channel.id }, 'could not fetch the QR code image of a channel');
@@ -50,9 +55,39 @@ export async function fetchQrImage(ctx: AppContext, channel: Channel): Promise<Q
   throw unavailable();
 }
 
+/**
+ * Where a QR image may be fetched from: WeCom's image CDN (qpic.cn; WeCom's own qq.com hosts), or
+ * the host WeCom's API is configured at (the simulator in demo mode and tests). Anything else is
+ * refused, so a tampered qr_code cannot make this server fetch from inside its own network.
+ */
+function imageHostAllowed(ctx: AppContext, url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  if (host === 'qpic.cn' || host.endsWith('.qpic.cn') || host.endsWith('.qq.com')) return true;
+  return url.host === new URL(ctx.config.wecom.apiBase).host;
+}
+
+/** The body, read as a stream and abandoned past `max` bytes (a missing or lying Content-Length included). */
+async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw unavailable();
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** `渠道-<name>.<ext>`, with what file systems refuse in a name replaced. */
 export function qrFileName(channel: Channel, image: QrImage): string {
-  const safe = channel.name.replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_').trim() || String(channel.id);
+  // The name goes out in a header, which the reply masking does not see: numbers in it are masked here.
+  const safe = maskPhoneNumbersInText(channel.name).replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_').trim() || String(channel.id);
   return `渠道-${safe}.${image.extension}`;
 }
 

@@ -13,6 +13,7 @@ import { maskPhone } from './presenters';
 import { filteredLeads, tagsByLead } from './queries';
 import { STAGE_LABELS } from './stages/transitions';
 import { TimelineEntry } from './timeline-entry.entity';
+import { countDigits } from '../privacy/phone-numbers';
 
 /**
  * Leads as the mini-program shows them (docs/api.md, "Mini-program: leads"): a card per lead in
@@ -44,7 +45,7 @@ export const leadCardListQuery = z.strictObject({
     .trim()
     .min(1)
     .max(64)
-    .refine((text) => (text.match(/\d/g) ?? []).length <= 2, '搜索词最多包含 2 个数字；按手机号查找请使用查看号码')
+    .refine((text) => countDigits(text) <= 2, '搜索词最多包含 2 个数字；按手机号查找请使用查看号码')
     .optional(),
   /** score: hottest first; next_step: the earliest planned next step first, leads without one last. */
   sort: z.enum(['score', 'next_step']).default('score'),

@@ -32,6 +32,17 @@ function digitValue(char: string): number | undefined {
 }
 
 const DIGIT_CLASS = '\\p{Nd}〇零一二三四五六七八九\\u2460-\\u2468\\u24EA';
+
+/**
+ * How many digits `text` holds in any spelling a number can be typed in (full-width, other
+ * scripts, Chinese numerals, circled): what a search box that must not read numbers digit by
+ * digit counts, since the database's collation may match ｜１｜ to 1.
+ */
+export function countDigits(text: string): number {
+  let n = 0;
+  for (const char of text) if (digitValue(char) !== undefined) n++;
+  return n;
+}
 /** Whitespace of any kind, dashes, dots, slashes, brackets, plus signs, commas, invisible format characters. */
 const SEP_CLASS = '\\s\\p{Cf}\\u00AD\\u034F\\-\\u2010-\\u2015\\u2212\\uFE63\\uFF0D.\\u3002\\uFF0E/_~\\u00B7\\u30FB()\\uFF08\\uFF09+\\uFF0B,\\uFF0C';
 const RUN = new RegExp(`[${DIGIT_CLASS}](?:[${SEP_CLASS}]{0,3}[${DIGIT_CLASS}])*`, 'gu');

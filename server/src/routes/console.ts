@@ -10,6 +10,7 @@ import { CONSOLE_ABSOLUTE_MS, endConsoleSession, startConsoleSession, type Conso
 import { CONSOLE_COOKIE, LOGIN_STATE_COOKIE, setConsoleCookie } from '../console/cookie';
 import { userIdFromLoginCode, webLoginUrl } from '../console/web-login';
 import { HttpError } from '../http/errors';
+import { WecomApiError, WecomNetworkError, WecomPacingTimeout } from '../wecom/errors';
 import { jsonBody } from '../http/json-body';
 import { createRouter } from '../http/router';
 import type { MemberActor } from '../members/member-actor';
@@ -22,7 +23,16 @@ const LOGIN_STATE_TTL_MS = 10 * 60_000;
 const consolePath = z
   .string()
   .regex(/^\/console(\/[A-Za-z0-9/_\-?=&.%]*)?$/)
-  .refine((p) => !p.includes('//') && !p.includes('..'))
+  // Judged as the browser will read it: encoded dots and slashes (%2e%2e, %2f, %5c) climb out too.
+  .refine((p) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(p);
+    } catch {
+      return false;
+    }
+    return !/\/\/|\.\.|\\/.test(decoded) && !/%2e|%2f|%5c/i.test(p);
+  })
   .catch('/console/');
 
 /**
@@ -68,11 +78,19 @@ export function consoleRoutes(app: AppContext): Router {
       ctx.redirect(consolePath.parse(next));
     } catch (error) {
       if (error instanceof HttpError) return fail(error.code);
-      throw error;
+      if (!(error instanceof WecomApiError || error instanceof WecomNetworkError || error instanceof WecomPacingTimeout)) throw error;
+      // WeCom unreachable or refusing (60020, a wrong secret): a page that says so, not a JSON error.
+      app.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'console sign-in: WeCom could not confirm the login code');
+      return fail('wecom_unavailable');
     }
   });
 
   router.use(requireActor('member'));
+  // Replies name leads and people: not for a shared cache or the browser's back button after sign-out.
+  router.use(async (ctx, next) => {
+    await next();
+    if (!ctx.response.get('Cache-Control')) ctx.set('Cache-Control', 'no-store');
+  });
   router.get('/session', async (ctx) => {
     const actor = ctx.state.actor as MemberActor;
     const member = await app.dataSource.getRepository(Member).findOneBy({ userId: actor.userId });

@@ -11,6 +11,7 @@ import { actorLabel } from '../../policies/actor';
 import { searchableRemarksOf, visibleLeadsSql, type LeadScope } from '../../policies/lead';
 import { isoOrNull } from '../../util/time';
 import { Lead } from '../../leads/lead.entity';
+import { countDigits } from '../../privacy/phone-numbers';
 
 /**
  * The console's lead table (GET /api/console/leads): the admin API's filters, over the leads the
@@ -43,7 +44,7 @@ export const leadFilterFields = {
     .trim()
     .min(1, '请输入搜索词')
     .max(64, '搜索词最多 64 个字')
-    .refine((text) => (text.match(/\d/g) ?? []).length <= 2, '搜索词最多包含 2 个数字；按手机号查找请使用「手机号」筛选')
+    .refine((text) => countDigits(text) <= 2, '搜索词最多包含 2 个数字；按手机号查找请使用「手机号」筛选')
     .optional(),
 };
 
@@ -104,10 +105,13 @@ export async function leadTable(ctx: AppContext, scope: LeadScope, query: LeadTa
     .offset((page - 1) * pageSize)
     .limit(pageSize)
     .getMany();
-  if (filter.phone !== undefined && leads.length) {
-    // A full number that finds a lead tells whose it is: logged like a reveal, before the reply.
-    await ctx.dataSource.transaction((manager) => logPhoneSearch(manager, scope.actor, leads));
-    ctx.logger.info({ actor: actorLabel(scope.actor), leadIds: leads.map((l) => l.id) }, 'console lead table searched by phone');
+  if (filter.phone !== undefined && total > 0) {
+    // A full number that finds a lead tells whose it is: logged like a reveal, before the reply —
+    // every lead it found, not just this page's (a page past the end still says how many, and the
+    // other filters narrow it down). Numbers are few per phone: the whole match is small.
+    const matched = await qb.clone().select(['l.id', 'l.ownerUserId']).offset(0).limit(1000).getMany();
+    await ctx.dataSource.transaction((manager) => logPhoneSearch(manager, scope.actor, matched));
+    ctx.logger.info({ actor: actorLabel(scope.actor), leadIds: matched.map((l) => l.id) }, 'console lead table searched by phone');
   }
   return { items: await leadRows(ctx, leads), total, page, pageSize, maxWindow: MAX_WINDOW };
 }

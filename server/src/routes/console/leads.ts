@@ -20,6 +20,8 @@ import { STAGE_LABELS } from '../../leads/stages/transitions';
 import type { MemberActor } from '../../members/member-actor';
 import { findLeadFor, leadScopeOf } from '../../policies/lead';
 import { corpTagsToPick } from '../../tags/corp-tag-list';
+import { csrfMatches, type ConsoleSessionFound } from '../../console/console-sessions';
+import { HttpError } from '../../http/errors';
 
 /** An id in the path: plain digits, else 400 naming what it is (the console shows the message). */
 const idIn = (what: string) => z.string().regex(/^[1-9][0-9]{0,14}$/, `${what}必须是正整数`).transform(Number);
@@ -61,6 +63,11 @@ export function consoleLeadRoutes(app: AppContext): Router {
   };
 
   router.get('/', async (ctx) => {
+    // A full-number search is logged as a reveal under the member's name: a write, so it needs the
+    // page's CSRF token like any other (a link from another site must not log searches in their name).
+    if (ctx.query.phone !== undefined && !csrfMatches(ctx.get('x-csrf-token') || undefined, (ctx.state.consoleSession as ConsoleSessionFound).csrfToken)) {
+      throw new HttpError(403, 'csrf_failed', '页面已过期，请刷新页面后重试');
+    }
     const query = parseConsoleInput(leadTableQuery, ctx.query);
     ctx.body = await leadTable(app, await scopeOf(ctx), query);
   });
