@@ -227,6 +227,12 @@ describe('console: leads and the audit log', () => {
       });
       expect(notices.map((m) => JSON.stringify(m.content)).join()).toContain('华东主管将线索');
 
+      // Nobody gets a lead who no longer serves customers: a member the sync saw disabled in WeCom.
+      await makeMember(h, 'rep-gone', { name: '已停用', roles: ['rep'], status: 'disabled' });
+      const gone = await admin('POST', `/leads/${L.east1.id}/reassign`, { toUserId: 'rep-gone', reason: '测试' });
+      expect(gone.status).toBe(400);
+      expect(gone.body.message).toBe('成员 rep-gone 已在企业微信停用或离职，不能接收线索');
+
       // A pool lead of the manager's team goes to one of their reps, like a claim.
       expect((await boss('POST', `/leads/${L.eastPool.id}/reassign`, { toUserId: 'rep-east', reason: '分配公海线索' })).status).toBe(200);
 
