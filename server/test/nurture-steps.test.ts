@@ -7,7 +7,7 @@ import { enrollLead } from '../src/nurture/enrollment/enroll-lead';
 import { NurtureEnrollment } from '../src/nurture/enrollment/enrollment.entity';
 import { nurtureTick } from '../src/nurture/nurture-task';
 import { NurturePush } from '../src/nurture/sending/push.entity';
-import { CANCEL_UNCONFIRMED_AFTER_MS, REMIND_AFTER_MS, UNCONFIRMED_CHECK_MS } from '../src/nurture/sending/track-pushes';
+import { CANCEL_UNCONFIRMED_AFTER_MS, EARLY_CHECK_MS, REMIND_AFTER_MS } from '../src/nurture/sending/track-pushes';
 import type { SequenceInput } from '../src/nurture/sequences/schema';
 import { NurtureStepRun } from '../src/nurture/steps/step-run.entity';
 import { makeLead } from './support/factories';
@@ -414,8 +414,8 @@ describe('a send whose answer is lost', () => {
     expect(templatesTo(leads[0].externalUserId!)).toHaveLength(1);
     expect(await ds().getRepository(NurturePush).findOneByOrFail({ id: pushRow.id })).toMatchObject({ status: 'awaiting', msgid: template.msgid });
     h.sim.state.confirmGroupMessage(template.msgid);
-    // Unconfirmed pushes are looked at every few minutes.
-    clock += UNCONFIRMED_CHECK_MS;
+    // Unconfirmed pushes are looked at every minute in their first hour.
+    clock += EARLY_CHECK_MS;
     await tick();
     for (const lead of leads) expect((await runsOf(lead.id)).map((x) => x.status)).toEqual(['delivered']);
   });

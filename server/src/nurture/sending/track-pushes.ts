@@ -17,8 +17,15 @@ export const REMIND_AFTER_MS = [1 * HOUR, 4 * HOUR, 20 * HOUR] as const;
 export const CANCEL_UNCONFIRMED_AFTER_MS = 48 * HOUR;
 /** Confirmed, but WeCom still says status 0 for some customers after this long: given up as unconfirmed. */
 const RESULTS_GIVE_UP_AFTER_MS = 24 * HOUR;
-/** How often an unconfirmed push is looked at; a confirmed one with results missing, every minute. */
+/**
+ * How often an unconfirmed push is looked at: every minute in its first hour (most reps confirm
+ * soon after WeCom tells them, and the results should follow as soon), every 5 minutes after.
+ * A confirmed one with results missing: every minute.
+ */
 export const UNCONFIRMED_CHECK_MS = 5 * 60_000;
+export const EARLY_CHECK_MS = 60_000;
+const EARLY_PERIOD_MS = HOUR;
+export const unconfirmedCheckDelay = (ageMs: number) => (ageMs < EARLY_PERIOD_MS ? EARLY_CHECK_MS : UNCONFIRMED_CHECK_MS);
 const RESULTS_CHECK_MS = 60_000;
 
 const RESULT_STATUS: Record<1 | 2 | 3, StepRunStatus> = { 1: 'delivered', 2: 'not_friend', 3: 'over_cap' };
@@ -127,5 +134,5 @@ async function remindOrCancel(ctx: AppContext, push: NurturePush, now: number): 
       }
     }
   }
-  await repo.update({ id: push.id, status: 'awaiting' }, { nextCheckAt: now + UNCONFIRMED_CHECK_MS });
+  await repo.update({ id: push.id, status: 'awaiting' }, { nextCheckAt: now + unconfirmedCheckDelay(age) });
 }
