@@ -150,7 +150,15 @@ describeMysql('nurture exactly once: two instances on one MariaDB, SIGKILL mid-s
       100_000,
       500,
       'every run settled and every enrollment ended',
-    );
+    ).catch(async (error: Error) => {
+      // What is still open, for whoever reads the failure.
+      const runs = await p.query(`SELECT step_id, status, COUNT(*) AS n FROM nurture_step_run GROUP BY step_id, status`);
+      const enrollments = await p.query(`SELECT status, next_step_index, COUNT(*) AS n, MIN(next_due_at) AS due FROM nurture_enrollment GROUP BY status, next_step_index`);
+      const pushes = await p.query(`SELECT id, status, msgid, attempts, confirmed_at, next_check_at, reminders_sent FROM nurture_push`);
+      const jobs = await p.query(`SELECT kind, status, COUNT(*) AS n FROM job GROUP BY kind, status`);
+      const leases = await p.query(`SELECT owner, COUNT(*) AS n, MAX(acquired_at) AS last FROM scheduler_lease WHERE name = 'nurture' GROUP BY owner`);
+      throw new Error(`${error.message}\n${JSON.stringify({ now: Date.now(), runs, enrollments, pushes, jobs, leases }, null, 1)}`);
+    });
     await settled(p, 30_000);
 
     // One run per (enrollment, step), all final.
