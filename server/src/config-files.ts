@@ -1,3 +1,4 @@
+import { loadArchiveKeysAtStartup } from './archive/keys/startup';
 import { loadFormsConfig } from './capture/forms/forms-config';
 import { fileAssignmentSettings } from './leads/assignment/assignment-settings';
 import { filePoolSettings } from './leads/pool/pool-settings';
@@ -12,7 +13,8 @@ import { fileSequences } from './nurture/sequences/file-sequences';
  * not only the first.
  */
 export function checkConfigFiles(): void {
-  const readers: Array<() => unknown> = [defaultScoringRules, loadFormsConfig, fileAssignmentSettings, filePoolSettings, fileBudgetSettings, fileSequences];
+  // The archive's keys only when ARCHIVE_SECRET turns the archive on (archive/keys/startup.ts).
+  const readers: Array<() => unknown> = [defaultScoringRules, loadFormsConfig, fileAssignmentSettings, filePoolSettings, fileBudgetSettings, fileSequences, () => loadArchiveKeysAtStartup()];
   const problems: string[] = [];
   for (const read of readers) {
     try {

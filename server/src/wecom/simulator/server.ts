@@ -10,6 +10,8 @@ import { webLoginRoutes } from './api/web-login';
 import { serveWebLogin } from './web-login-page';
 import { serveQrImage } from './qr-images';
 import { miscRoutes } from './api/misc';
+import { FINANCE_PREFIX, financeRoutes } from './api/finance';
+import { msgauditRoutes } from './api/msgaudit';
 import type { Routes } from './api/route';
 import { tagRoutes } from './api/tags';
 import { templateRoutes } from './api/templates';
@@ -35,6 +37,11 @@ export interface WecomSimulatorOptions {
   now?: () => number;
   /** How many calls (and app messages) to remember; older ones are dropped. Default 200,000. */
   maxCallRecords?: number;
+  /**
+   * The corp's chat-archive private keys (PEM, PKCS#1 or PKCS#8) by version, ascending; the last
+   * is current. Absent: version 1 is generated on first use. Rotate with `state.archive.keys.rotate()`.
+   */
+  archiveKeys?: { version: number; pem: string }[];
   /** Members to register up front (in the root department unless `department` says otherwise). */
   members?: { userid: string; name?: string; department?: number[] }[];
   /**
@@ -63,6 +70,7 @@ const ROUTES: Routes = {
   ...webLoginRoutes,
   ...directoryRoutes,
   ...miscRoutes,
+  ...msgauditRoutes,
 };
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -121,6 +129,7 @@ export class WecomSimulator {
     this.tokens = new TokenIssuer(options.corpId, options.secrets, options.tokenTtlSeconds ?? 7200, this.now);
     this.log = new CallLog(maxRecords);
     if (options.groupMessageRule) this.state.setGroupMessageRule(options.groupMessageRule);
+    for (const k of options.archiveKeys ?? []) this.state.archive.keys.add(k.version, k.pem);
     for (const m of options.members ?? []) this.state.addMember(m.userid, m.name, m.department ? { department: m.department } : {});
   }
 
@@ -223,7 +232,11 @@ export class WecomSimulator {
         try {
           const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
           record.body = parsed;
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+            body = parsed as Record<string, unknown>;
+            // The finance endpoints carry the archive secret in the body; the record must not keep it.
+            if ('secret' in body) record.body = { ...body, secret: '***' };
+          }
           else reply = { errcode: Errcode.badJson, errmsg: 'request body must be a JSON object' };
         } catch {
           record.body = raw;
@@ -267,6 +280,7 @@ export class WecomSimulator {
 
   private dispatch(path: string, method: string, query: Record<string, string>, body: Record<string, unknown>): Reply {
     try {
+      if (path.startsWith(FINANCE_PREFIX)) return this.dispatchFinance(path, method, body);
       if (path === 'gettoken') return { errcode: 0, errmsg: 'ok', ...this.tokens.issue(query.corpid, query.corpsecret) };
       const route = ROUTES[path];
       if (!route) throw new ApiError(Errcode.apiForbidden, `api forbidden: the simulator does not implement /cgi-bin/${path}`);
@@ -283,5 +297,14 @@ export class WecomSimulator {
       // A simulator bug: answer "system busy" like WeCom, and say what broke.
       return { errcode: Errcode.systemBusy, errmsg: `simulator internal error: ${(error as Error).message}` };
     }
+  }
+
+  /** The Finance SDK's stand-in (api/finance.ts): POST only, Init's corpid and secret in every body. */
+  private dispatchFinance(path: string, method: string, body: Record<string, unknown>): Reply {
+    const handler = financeRoutes[path];
+    if (!handler) throw new ApiError(Errcode.apiForbidden, `no simulator finance endpoint ${path}`);
+    if (method !== 'POST') throw new ApiError(Errcode.postRequired, 'require POST method');
+    this.tokens.checkSecret(body.corpid, body.secret);
+    return { errcode: 0, errmsg: 'ok', ...handler(body, this.state) };
   }
 }

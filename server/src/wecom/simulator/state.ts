@@ -1,9 +1,12 @@
 import type { ExternalContact } from '../dto';
+import { ArchiveStore } from './stores/archive';
+import { ArchiveKeyStore } from './stores/archive-keys';
 import { ContactWayStore, SimContactWay } from './stores/contact-ways';
 import { ContactStore, Member, SimExternalContact, SimFollowUser } from './stores/contacts';
 import { DepartmentStore, SimDepartment } from './stores/departments';
 import { GroupStore, MemberVersions, NewGroupMember, SimGroupChat } from './stores/groups';
 import { AppMessageStore } from './stores/messages';
+import { MsgAuditStore } from './stores/msgaudit';
 import { LoginCodeStore } from './stores/miniprogram';
 import { SimCorpTag, SimTagGroup, TagStore } from './stores/tags';
 import { CapPeriod, GroupMessageRule, MessageTemplate, TemplateStore } from './stores/templates';
@@ -28,7 +31,17 @@ export class SimulatorState {
     readonly messages: AppMessageStore;
     readonly miniprogram: LoginCodeStore;
     readonly departments: DepartmentStore;
+    readonly archive: ArchiveStore;
+    readonly msgaudit: MsgAuditStore;
   };
+
+  /**
+   * The chat archive (README "Chat archive"): its sealed messages, media and play hooks
+   * (`archive.customerText(…)`, `archive.recall(…)`…), and its key pairs (`archive.keys.rotate()`).
+   */
+  readonly archive: ArchiveStore;
+  /** The archive's scope, customers' agreement and internal groups, behind the msgaudit APIs. */
+  readonly msgaudit: MsgAuditStore;
 
   // The stores' collections, by the names handlers and tests have always used.
   readonly members: ContactStore['members'];
@@ -60,8 +73,12 @@ export class SimulatorState {
       messages: new AppMessageStore(maxRecords),
       miniprogram: new LoginCodeStore(now),
       departments: new DepartmentStore(),
+      archive: new ArchiveStore(new ArchiveKeyStore(), now),
+      msgaudit: new MsgAuditStore(now, () => [...contacts.members.keys()]),
     };
     const s = this.stores;
+    this.archive = s.archive;
+    this.msgaudit = s.msgaudit;
     s.templates.groupOwner = (chatId) => s.groups.chats.get(chatId)?.owner;
     this.members = s.contacts.members;
     this.contacts = s.contacts.contacts;

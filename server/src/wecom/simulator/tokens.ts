@@ -22,14 +22,19 @@ export class TokenIssuer {
   ) {}
 
   issue(corpid: string | undefined, corpsecret: string | undefined): { access_token: string; expires_in: number } {
-    if (!corpid) throw new ApiError(Errcode.corpIdMissing, 'corpid missing');
-    if (corpid !== this.corpId) throw new ApiError(Errcode.invalidCorpId, 'invalid corpid');
-    if (!corpsecret) throw new ApiError(Errcode.secretMissing, 'corpsecret missing');
-    if (!this.secrets.includes(corpsecret)) throw new ApiError(Errcode.invalidSecret, 'invalid credential: corpsecret');
+    this.checkSecret(corpid, corpsecret);
     this.prune();
     const access_token = newAccessToken();
     this.tokens.set(access_token, { secret: corpsecret, expiresAt: this.now() + this.ttlSeconds * 1000 });
     return { access_token, expires_in: this.ttlSeconds };
+  }
+
+  /** Throws what gettoken answers for a wrong corpid or secret; the Finance SDK endpoints check Init's pair the same way. */
+  checkSecret(corpid: unknown, corpsecret: unknown): asserts corpsecret is string {
+    if (!corpid) throw new ApiError(Errcode.corpIdMissing, 'corpid missing');
+    if (corpid !== this.corpId) throw new ApiError(Errcode.invalidCorpId, 'invalid corpid');
+    if (!corpsecret) throw new ApiError(Errcode.secretMissing, 'corpsecret missing');
+    if (typeof corpsecret !== 'string' || !this.secrets.includes(corpsecret)) throw new ApiError(Errcode.invalidSecret, 'invalid credential: corpsecret');
   }
 
   /** Throws the errcode WeCom would answer for a missing, unknown or expired token. */
