@@ -11,6 +11,8 @@ const REMIND_TEXT = '请回访客户，确认产品资料已收到。';
 const TAG = '培育演练';
 /** An add_msg_template answer this slow is still under the client's 5 s timeout: only the kill cuts it off. */
 const SEND_LATENCY_MS = 3000;
+/** How many add_msg_template calls are slowed (the first ones): the kill lands in one of them. */
+const SLOW_CALLS = 8;
 
 /**
  * Nurture exactly once (issue 11): two service processes on one MariaDB run the nurture pass
@@ -86,7 +88,9 @@ describeMysql('nurture exactly once: two instances on one MariaDB, SIGKILL mid-s
 
     // The first add_msg_template calls are slow, so the kill below lands while one is in flight.
     sim.resetCalls();
-    sim.faults.inject({ path: 'externalcontact/add_msg_template', latencyMs: SEND_LATENCY_MS, times: 8 });
+    sim.faults.inject({ path: 'externalcontact/add_msg_template', latencyMs: SEND_LATENCY_MS, times: SLOW_CALLS });
+    const slowCallsLeft = () =>
+      (sim.faults.pending.find((f) => f.path === 'externalcontact/add_msg_template') as { remaining?: number } | undefined)?.remaining ?? 0;
     // The kill must land while the first call is in flight, whether or not enrolling is done: a
     // watcher kills the instance as soon as a push is `calling`, while the enrollments go on.
     const killMidSend = (async () => {
@@ -105,6 +109,18 @@ describeMysql('nurture exactly once: two instances on one MariaDB, SIGKILL mid-s
       );
       const index = options.findIndex((o) => lease?.owner.startsWith(`${o.instanceId}#`));
       if (index < 0) throw new Error(`no instance owns the pass of push ${push.id} (lease ${JSON.stringify(lease)})`);
+      // `calling` is written just before the request leaves: wait until WeCom has received every
+      // call under way (each slow call's fault is taken on arrival), so the kill cuts one off in
+      // WeCom's hands rather than before it was sent.
+      await waitFor(
+        async () => {
+          const calling = await count(p, `SELECT COUNT(*) AS n FROM nurture_push WHERE status = 'calling'`);
+          return calling > 0 && SLOW_CALLS - slowCallsLeft() >= calling;
+        },
+        10_000,
+        5,
+        'the calls under way to reach WeCom',
+      );
       await services[index].kill('SIGKILL');
       const killedAt = Date.now();
       // WeCom finishes the call after the delay and creates the message; nobody hears the answer,
