@@ -141,7 +141,8 @@ describe('config/nurture-sequences.json and the admin API', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xiansuo-nurture-'));
-    for (const f of fs.readdirSync(repoConfig)) fs.copyFileSync(path.join(repoConfig, f), path.join(dir, f));
+    // The config files (not its folders, such as archive-keys/).
+    for (const f of fs.readdirSync(repoConfig, { withFileTypes: true })) if (f.isFile()) fs.copyFileSync(path.join(repoConfig, f.name), path.join(dir, f.name));
     const fileSequence = { ...demoExpoSequence(), enabled: false };
     fs.writeFileSync(path.join(dir, 'nurture-sequences.json'), JSON.stringify({ sequences: [fileSequence] }));
     process.env.XIANSUO_CONFIG_DIR = dir;
