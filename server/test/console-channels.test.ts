@@ -3,6 +3,7 @@ import { Channel } from '../src/channels/channel.entity';
 import { Lead } from '../src/leads/lead.entity';
 import { makeLead, makeMember, makeTeam } from './support/factories';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
+import { signInToConsole } from './support/console-session';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const today = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
@@ -16,7 +17,6 @@ const daysAgo = (n: number) => new Date(Date.now() + 8 * 3_600_000 - n * 86_400_
  */
 describe('console channels', () => {
   let h: Harness;
-  let ip = 0;
   const sessions = new Map<string, { cookie: string; csrf: string }>();
 
   beforeAll(async () => {
@@ -34,17 +34,7 @@ describe('console channels', () => {
   async function session(userId: string): Promise<{ cookie: string; csrf: string }> {
     const known = sessions.get(userId);
     if (known) return known;
-    const headers = () => ({ 'x-forwarded-for': `198.51.100.${(ip++ % 254) + 1}` });
-    const start = await fetch(`${h.url}/api/console/auth/login`, { redirect: 'manual', headers: headers() });
-    const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('xs_console_login='))!.split(';')[0];
-    const loginPage = new URL(start.headers.get('location')!);
-    const pick = new URL('/wwlogin/sso/pick', loginPage);
-    pick.search = loginPage.search;
-    pick.searchParams.set('userid', userId);
-    const back = (await fetch(pick, { redirect: 'manual' })).headers.get('location')!;
-    const callback = await fetch(back, { redirect: 'manual', headers: { ...headers(), cookie: stateCookie } });
-    const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
-    const { csrfToken } = (await (await fetch(`${h.url}/api/console/session`, { headers: { cookie } })).json()) as { csrfToken: string };
+    const { cookie, csrfToken } = await signInToConsole(h, userId);
     const found = { cookie, csrf: csrfToken };
     sessions.set(userId, found);
     return found;

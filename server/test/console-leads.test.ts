@@ -6,6 +6,7 @@ import { LeadTag } from '../src/leads/lead-tag.entity';
 import { TimelineEntry } from '../src/leads/timeline-entry.entity';
 import { makeLead, makeMember, makeTeam } from './support/factories';
 import { eventually, Harness, startHarness } from './support/harness';
+import { signInToConsole } from './support/console-session';
 
 /**
  * The console's leads area (issue 12): the lead table and a lead's page over /api/console/leads,
@@ -16,23 +17,12 @@ import { eventually, Harness, startHarness } from './support/harness';
  */
 describe('console: leads and the audit log', () => {
   let h: Harness;
-  let ip = 0;
   const ds = () => h.runtime.ctx.dataSource;
   const L: Record<string, Lead> = {};
 
   /** A session for this member: the login dance through the simulator, then the session's CSRF token. */
   async function session(userId: string) {
-    const call = (url: string, cookie?: string) =>
-      fetch(url.startsWith('http') ? url : `${h.url}${url}`, { redirect: 'manual', headers: { 'x-forwarded-for': `198.51.100.${(ip++ % 254) + 1}`, ...(cookie ? { cookie } : {}) } });
-    const start = await call('/api/console/auth/login');
-    const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('xs_console_login='))!.split(';')[0];
-    const loginPage = new URL(start.headers.get('location')!);
-    const pick = new URL('/wwlogin/sso/pick', loginPage);
-    pick.search = loginPage.search;
-    pick.searchParams.set('userid', userId);
-    const back = await call((await call(pick.toString())).headers.get('location')!, stateCookie);
-    const cookie = back.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
-    const { csrfToken } = (await (await call('/api/console/session', cookie)).json()) as { csrfToken: string };
+    const { cookie, csrfToken } = await signInToConsole(h, userId);
     /** A console call; it carries the CSRF token, as the console's pages do, unless `csrf` is false. */
     const api = async (method: string, path: string, body?: unknown, csrf = true) => {
       const r = await fetch(`${h.url}/api/console${path}`, {

@@ -3,6 +3,7 @@ import type { Lead } from '../src/leads/lead.entity';
 import { nurtureTick } from '../src/nurture/nurture-task';
 import { makeLead, makeMember, makeTeam } from './support/factories';
 import { Harness, startHarness } from './support/harness';
+import { signInToConsole } from './support/console-session';
 
 /**
  * The console's 客户培育 API (issue 12 over issue 11): sequences and their funnel for admins and
@@ -15,7 +16,6 @@ import { Harness, startHarness } from './support/harness';
 const MINUTE = 60_000;
 let h: Harness;
 let clock = Date.now();
-let ip = 0;
 const ds = () => h.runtime.ctx.dataSource;
 
 interface Session {
@@ -25,19 +25,8 @@ interface Session {
 
 /** Signs in through WeCom web login as the console does (the simulator plays WeCom's page). */
 async function signIn(userId: string): Promise<Session> {
-  const call = (url: string, cookie?: string) =>
-    fetch(url, { redirect: 'manual', headers: { 'x-forwarded-for': `203.0.113.${(ip++ % 254) + 1}`, ...(cookie ? { cookie } : {}) } });
-  const start = await call(`${h.url}/api/console/auth/login`);
-  const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('xs_console_login='))!.split(';')[0];
-  const loginPage = new URL(start.headers.get('location')!);
-  const pick = new URL('/wwlogin/sso/pick', loginPage);
-  pick.search = loginPage.search;
-  pick.searchParams.set('userid', userId);
-  const back = (await call(pick.toString())).headers.get('location')!;
-  const callback = await call(back, stateCookie);
-  const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
-  const session = (await (await call(`${h.url}/api/console/session`, cookie)).json()) as { csrfToken: string };
-  return { cookie, csrf: session.csrfToken };
+  const { cookie, csrfToken } = await signInToConsole(h, userId);
+  return { cookie, csrf: csrfToken };
 }
 
 async function api(session: Session, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {

@@ -1,5 +1,6 @@
 import { makeMember } from './support/factories';
 import { CORP, eventually, Harness, queuesSettled, startHarness } from './support/harness';
+import { signInToConsole } from './support/console-session';
 
 /**
  * The console's operations area and setup check (issue 12), admin only: the queues and their dead
@@ -17,23 +18,11 @@ interface Check {
   details?: Record<string, any>;
 }
 
-let ip = 0;
 
 /** A console session through the simulated WeCom web login: the cookie and the CSRF token. */
 async function consoleSession(h: Harness, userId: string): Promise<{ cookie: string; csrf: string }> {
-  // A fresh client address for each sign-in (the harness trusts X-Forwarded-For), so the sign-in limit stays out of the way.
-  const from = { 'x-forwarded-for': `198.51.100.${(ip++ % 254) + 1}` };
-  const start = await fetch(`${h.url}/api/console/auth/login`, { redirect: 'manual', headers: from });
-  const stateCookie = start.headers.getSetCookie()[0].split(';')[0];
-  const loginPage = new URL(start.headers.get('location')!);
-  const pick = new URL('/wwlogin/sso/pick', loginPage);
-  pick.search = loginPage.search;
-  pick.searchParams.set('userid', userId);
-  const picked = await fetch(pick, { redirect: 'manual' });
-  const back = await fetch(picked.headers.get('location')!, { redirect: 'manual', headers: { ...from, cookie: stateCookie } });
-  const cookie = back.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
-  const session = (await (await fetch(`${h.url}/api/console/session`, { headers: { cookie } })).json()) as { csrfToken: string };
-  return { cookie, csrf: session.csrfToken };
+  const { cookie, csrfToken } = await signInToConsole(h, userId);
+  return { cookie, csrf: csrfToken };
 }
 
 function consoleApi(h: Harness, session: { cookie: string; csrf: string }) {

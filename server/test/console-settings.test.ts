@@ -3,6 +3,7 @@ import { Lead } from '../src/leads/lead.entity';
 import { AssignmentRule } from '../src/teams/assignment-rule.entity';
 import { makeLead, makeMember, makeTeam } from './support/factories';
 import { Harness, startHarness } from './support/harness';
+import { signInToConsole } from './support/console-session';
 
 /**
  * The console's 规则与设置 (issue 12), /api/console/settings: admins only (a manager gets 403 on
@@ -37,17 +38,8 @@ describe('console settings', () => {
 
   /** WeCom web login through the simulator: our redirect, the member picked, WeCom's redirect back; then the session's CSRF token. */
   async function signIn(userId: string): Promise<Session> {
-    const start = await fetch(`${h.url}/api/console/auth/login`, { redirect: 'manual', headers: headers() });
-    const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('xs_console_login='))!.split(';')[0];
-    const loginPage = new URL(start.headers.get('location')!);
-    const pick = new URL('/wwlogin/sso/pick', loginPage);
-    pick.search = loginPage.search;
-    pick.searchParams.set('userid', userId);
-    const picked = await fetch(pick, { redirect: 'manual' });
-    const back = await fetch(picked.headers.get('location')!, { redirect: 'manual', headers: headers({ cookie: stateCookie }) });
-    const cookie = back.headers.getSetCookie().find((c) => c.startsWith('xs_console='))!.split(';')[0];
-    const session = (await (await fetch(`${h.url}/api/console/session`, { headers: headers({ cookie }) })).json()) as { csrfToken: string };
-    return { cookie, csrf: session.csrfToken };
+    const { cookie, csrfToken } = await signInToConsole(h, userId);
+    return { cookie, csrf: csrfToken };
   }
 
   async function call(who: Session, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
