@@ -1,62 +1,45 @@
-import type { Browser, Page } from 'playwright-core';
-import { describeInBrowser, launch, newPage, screenshot } from './support/browser';
-import { signIn, startDemoServer, type DemoServer } from './support/demo-server';
+import type { Page } from 'playwright-core';
+import { describeInBrowser, screenshot, useDemoInBrowser } from './support/browser';
+import { signIn } from './support/demo-server';
 
 describeInBrowser('console: WeCom web login and the dashboard', () => {
-  let server: DemoServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    server = await startDemoServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-  beforeEach(async () => {
-    page = await newPage(browser);
-  });
-  afterEach(async () => {
-    await page.context().close();
-  });
+  const demo = useDemoInBrowser();
 
   it('a page of the console sends a stranger to sign in; a rep without a console role is turned away with the reason', async () => {
-    await page.goto(`${server.url}/console/leads`);
-    await page.waitForURL(/\/console\/login\?next=/);
-    await page.getByTestId('wecom-login').click();
+    await demo.page.goto(`${demo.server.url}/console/leads`);
+    await demo.page.waitForURL(/\/console\/login\?next=/);
+    await demo.page.getByTestId('wecom-login').click();
     // The simulator's stand-in for WeCom's QR-code page lists the corp's members.
-    await page.getByText('企业微信登录（模拟器）').waitFor();
-    await page.getByRole('link', { name: /张三/ }).click();
-    await page.waitForURL(/\/console\/login\?error=not_console_member/);
-    await page.getByTestId('login-error').getByText('只有管理员和主管可以登录管理后台').waitFor();
+    await demo.page.getByText('企业微信登录（模拟器）').waitFor();
+    await demo.page.getByRole('link', { name: /张三/ }).click();
+    await demo.page.waitForURL(/\/console\/login\?error=not_console_member/);
+    await demo.page.getByTestId('login-error').getByText('只有管理员和主管可以登录管理后台').waitFor();
   });
 
   it('the admin signs in through the simulated WeCom login and sees adds on the dashboard, drawn as charts with data', async () => {
-    const channels = (await server.admin('GET', '/api/admin/channels')).body.items as Array<{ id: number; state: string }>;
+    const channels = (await demo.server.admin('GET', '/api/admin/channels')).body.items as Array<{ id: number; state: string }>;
     const expo = channels.find((c) => c.state === 'demoexpo')!;
     for (const name of ['展会访客甲', '展会访客乙', '展会访客丙']) {
-      expect((await server.admin('POST', '/api/admin/demo/simulate-add', { channelId: expo.id, name })).status).toBe(202);
+      expect((await demo.server.admin('POST', '/api/admin/demo/simulate-add', { channelId: expo.id, name })).status).toBe(202);
     }
 
-    await signIn(page, server, '孙七');
-    await page.waitForURL(/\/console\/dashboard/);
-    await page.getByTestId('signed-in-as').getByText('孙七（管理员）').waitFor();
+    await signIn(demo.page, demo.server, '孙七');
+    await demo.page.waitForURL(/\/console\/dashboard/);
+    await demo.page.getByTestId('signed-in-as').getByText('孙七（管理员）').waitFor();
     // The session cookie is not for scripts.
-    const cookie = (await page.context().cookies()).find((c) => c.name === 'xs_console')!;
+    const cookie = (await demo.page.context().cookies()).find((c) => c.name === 'xs_console')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
-    await expectChartDrawn(page, 'chart-adds');
-    await expectChartDrawn(page, 'chart-funnel');
-    await expectChartDrawn(page, 'chart-channels');
-    expect(Number(await page.getByTestId('adds-today').locator('.el-statistic__number').innerText())).toBeGreaterThanOrEqual(3);
-    await screenshot(page, 'dashboard');
+    await expectChartDrawn(demo.page, 'chart-adds');
+    await expectChartDrawn(demo.page, 'chart-funnel');
+    await expectChartDrawn(demo.page, 'chart-channels');
+    expect(Number(await demo.page.getByTestId('adds-today').locator('.el-statistic__number').innerText())).toBeGreaterThanOrEqual(3);
+    await screenshot(demo.page, 'dashboard');
 
-    await page.getByRole('button', { name: '退出登录' }).click();
-    await page.waitForURL(/\/console\/login/);
+    await demo.page.getByRole('button', { name: '退出登录' }).click();
+    await demo.page.waitForURL(/\/console\/login/);
     // Signed out means signed out: the API refuses the old cookie.
-    const again = await page.evaluate(async () => (await fetch('/api/console/session')).status);
+    const again = await demo.page.evaluate(async () => (await fetch('/api/console/session')).status);
     expect(again).toBe(401);
   });
 });

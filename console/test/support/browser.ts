@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDemoServer, type DemoServer } from './demo-server';
 
 /** Debian's Chromium (apt-get install -y chromium); CHROMIUM_PATH elsewhere. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,4 +46,38 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(300); // charts resize to the new window
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   if (viewport) await page.setViewportSize(viewport);
+}
+
+/**
+ * What a browser suite needs around each test: the demo server and Chromium for the file, a
+ * fresh page (its own cookies) for each test, and no simulator fault left over from one test to
+ * the next. Call it inside describeInBrowser; read `server` and `page` from what it returns.
+ */
+export function useDemoInBrowser(): { readonly server: DemoServer; readonly page: Page } {
+  let server: DemoServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    server = await startDemoServer();
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    page = await newPage(browser!);
+  });
+  afterEach(async () => {
+    server?.simulator.faults.clear();
+    await page?.context().close();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get page() {
+      return page!;
+    },
+  };
 }
