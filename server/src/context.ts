@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { ArchiveServices } from './archive/archive-services';
 import type { AppConfig } from './config';
 import type { LocalIntake } from './inbox/local-intake';
 import type { Logger } from './logger';
@@ -22,6 +23,8 @@ export interface AppContext {
   kick(): void;
   /** Set where workers run: callbacks this process stores may run here at once (inbox/local-intake.ts). */
   localIntake?: LocalIntake;
+  /** The chat archive's SDK, keys, client and media store, when the archive is on. */
+  archive?: ArchiveServices;
   /** Demo mode only: the in-process WeCom simulator. */
   demoSimulator?: WecomSimulator;
   /** Epoch ms for member sessions' expiry; Date.now unless a test moves time on. */

@@ -35,6 +35,11 @@ import { NurturePush } from '../nurture/sending/push.entity';
 import { ConsoleSession } from '../console/console-session.entity';
 import { LeadExport } from '../console/leads/export/lead-export.entity';
 import { LeadExportPart } from '../console/leads/export/lead-export-part.entity';
+import { ChatMessage } from '../archive/messages/chat-message.entity';
+import { ArchiveCursor } from '../archive/ingest/archive-cursor.entity';
+import { ArchiveConsent } from '../archive/compliance/archive-consent.entity';
+import { ChatWaiting } from '../archive/responses/chat-waiting.entity';
+import { ChatResponse } from '../archive/responses/chat-response.entity';
 
 export const entities = [
   InboxEvent,
@@ -74,4 +79,9 @@ export const entities = [
   ConsoleSession,
   LeadExport,
   LeadExportPart,
+  ChatMessage,
+  ArchiveCursor,
+  ArchiveConsent,
+  ChatWaiting,
+  ChatResponse,
 ];

@@ -23,4 +23,5 @@ export const subscribers: SubscriberRegistry = {
   'lead.grade_changed': [enrollOnGrade],
   'lead.relation_lost': [exitOnRelationLost],
   'customer.message_received': [exitOnMessage],
+  'member.message_sent': [],
 };

@@ -84,10 +84,26 @@ export interface DomainEventPayloads {
   'customer.message_received': {
     leadId: number;
     externalUserId: string;
-    /** The rep who received it. */
+    /** The rep who received it (in a group: the lead's owner, or the group's owner). */
     userId: string;
+    /** The customer group it was written in; null or absent for a 1:1 chat. */
+    roomId?: string | null;
     /** The archive's message id: unique per message. */
     msgid: string;
+    text: string | null;
+    sentAt: number;
+  };
+  /**
+   * A rep wrote to a customer (1:1, or in a customer group), as the chat archive stored it.
+   * Sensitive-word rules read it. `leadId` is the customer's lead in a 1:1 chat, null in a group.
+   */
+  'member.message_sent': {
+    leadId: number | null;
+    userId: string;
+    externalUserId: string | null;
+    roomId: string | null;
+    msgid: string;
+    /** The searchable text (null for an image or a voice note). */
     text: string | null;
     sentAt: number;
   };

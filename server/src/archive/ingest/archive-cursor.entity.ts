@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMs } from '../../db/columns';
+
+/**
+ * How far the archive has been read: the last `seq` whose batch is stored. It moves only in the
+ * transaction that stores that batch (ingest/store-batch.ts), so a crash before the commit leaves
+ * it where the stored messages end and the batch is pulled again; GetChatData starts *after* the
+ * seq it is given, so the next pull passes this value as it is.
+ */
+@Entity('archive_cursor')
+export class ArchiveCursor {
+  /** One row per archive: 'default'. */
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  name: string;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  seq: number;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
+  updatedAt: number;
+}
