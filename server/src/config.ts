@@ -2,6 +2,8 @@ import { validate } from 'node-cron';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { z } from 'zod';
+import path from 'node:path';
+import { ARCHIVE_DEFAULTS, type ArchiveConfig } from './archive/archive-config';
 
 /**
  * Everything the process reads from its environment, validated once at start-up.
@@ -88,6 +90,24 @@ const envSchema = z.object({
   // How long an add_msg_template call whose answer never came is given before WeCom's list is asked whether it created it.
   NURTURE_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   NURTURE_TICK_CRON: optionalString.pipe(z.string().refine((v) => validate(v), 'must be a node-cron expression, e.g. "* * * * *"').optional()),
+  // The chat archive (会话内容存档): on when ARCHIVE_SECRET is set; archive/archive-config.ts says what each does.
+  ARCHIVE_SECRET: optionalString,
+  ARCHIVE_PULL_CRON: optionalString.pipe(z.string().refine((v) => validate(v), 'must be a node-cron expression, e.g. "*/5 * * * *"').optional()),
+  ARCHIVE_PULL_LIMIT: z.coerce.number().int().min(1).max(1000).default(1000),
+  ARCHIVE_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(180),
+  ARCHIVE_WAITING_ALERT_MINUTES: z.coerce.number().int().min(0).max(10080).default(30),
+  ARCHIVE_DECRYPT_THREADS: z.coerce.number().int().min(0).max(64).optional(),
+  ARCHIVE_PROXY: optionalString.pipe(z.string().regex(/^(socks5|http):\/\/[^\s/]+$/, 'must be socks5://host:port or http://host:port').optional()),
+  ARCHIVE_PROXY_PASSWORD: optionalString,
+  ARCHIVE_MEDIA_STORE: z.enum(['disk', 's3']).default('disk'),
+  ARCHIVE_MEDIA_DIR: optionalString,
+  ARCHIVE_MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  ARCHIVE_S3_ENDPOINT: optionalString.pipe(z.string().url().optional()),
+  ARCHIVE_S3_REGION: optionalString,
+  ARCHIVE_S3_BUCKET: optionalString,
+  ARCHIVE_S3_ACCESS_KEY_ID: optionalString,
+  ARCHIVE_S3_SECRET_ACCESS_KEY: optionalString,
+  ARCHIVE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -139,6 +159,8 @@ export interface AppConfig {
   nurtureReconcileAfterSeconds?: number;
   /** Stable name of this instance (default host:port); leases it held before a crash are freed at restart. */
   instanceId: string;
+  /** The chat archive's settings; absent in a test's config: archive/archive-config.ts's defaults. */
+  archive?: Partial<ArchiveConfig>;
 }
 
 export class ConfigError extends Error {
@@ -181,6 +203,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     throw new ConfigError(['ADMIN_TOKEN: required when connected to a real WeCom corp']);
   }
   // A changed consent text is a new version: customers agreed to the text of the version stored with them.
+  if (env.ARCHIVE_MEDIA_STORE === 's3') {
+    const missing = (['ARCHIVE_S3_REGION', 'ARCHIVE_S3_BUCKET', 'ARCHIVE_S3_ACCESS_KEY_ID', 'ARCHIVE_S3_SECRET_ACCESS_KEY'] as const).filter((name) => !env[name]);
+    if (missing.length) throw new ConfigError(missing.map((name) => `${name}: required with ARCHIVE_MEDIA_STORE=s3`));
+  }
   if ((env.MP_CONSENT_TEXT === undefined) !== (env.MP_CONSENT_VERSION === undefined)) {
     throw new ConfigError([env.MP_CONSENT_TEXT === undefined ? 'MP_CONSENT_TEXT: required with MP_CONSENT_VERSION' : 'MP_CONSENT_VERSION: required with MP_CONSENT_TEXT']);
   }
@@ -219,5 +245,37 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, hostname: st
     nurtureTickCron: env.NURTURE_TICK_CRON,
     nurtureReconcileAfterSeconds: env.NURTURE_RECONCILE_AFTER_SECONDS,
     instanceId: env.INSTANCE_ID ?? defaultInstanceId(env.PORT, hostname),
+    archive: archiveConfigFrom(env),
+  };
+}
+
+/** The ARCHIVE_* variables as ArchiveConfig (archive/archive-config.ts). */
+function archiveConfigFrom(env: Env): ArchiveConfig {
+  return {
+    secret: env.ARCHIVE_SECRET ?? '',
+    pullCron: env.ARCHIVE_PULL_CRON ?? ARCHIVE_DEFAULTS.pullCron,
+    pullLimit: env.ARCHIVE_PULL_LIMIT,
+    retentionDays: env.ARCHIVE_RETENTION_DAYS,
+    waitingAlertMinutes: env.ARCHIVE_WAITING_ALERT_MINUTES,
+    // Opening random keys is CPU-bound pure-JS RSA: one core is left for callbacks and the rest.
+    decryptThreads: env.ARCHIVE_DECRYPT_THREADS ?? Math.max(1, os.cpus().length - 1),
+    proxy: env.ARCHIVE_PROXY,
+    proxyPassword: env.ARCHIVE_PROXY_PASSWORD,
+    media: {
+      store: env.ARCHIVE_MEDIA_STORE,
+      dir: env.ARCHIVE_MEDIA_DIR ? path.resolve(env.ARCHIVE_MEDIA_DIR) : ARCHIVE_DEFAULTS.media.dir,
+      maxBytes: env.ARCHIVE_MEDIA_MAX_BYTES,
+      s3:
+        env.ARCHIVE_MEDIA_STORE === 's3'
+          ? {
+              endpoint: env.ARCHIVE_S3_ENDPOINT,
+              region: env.ARCHIVE_S3_REGION!,
+              bucket: env.ARCHIVE_S3_BUCKET!,
+              accessKeyId: env.ARCHIVE_S3_ACCESS_KEY_ID!,
+              secretAccessKey: env.ARCHIVE_S3_SECRET_ACCESS_KEY!,
+              forcePathStyle: env.ARCHIVE_S3_FORCE_PATH_STYLE,
+            }
+          : undefined,
+    },
   };
 }
