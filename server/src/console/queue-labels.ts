@@ -24,6 +24,7 @@ const JOB_KINDS: Record<string, string> = {
   'lead.rescore': '重新评分',
   'lead.push_tags': '同步标签到企业微信',
   'timeline.deferred': '补写线索动态',
+  'archive.media': '下载会话存档文件',
 };
 
 /** Domain events (events/types.ts) and their subscribers (events/registry.ts), run as `event:<name>` jobs. */

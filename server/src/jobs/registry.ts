@@ -9,6 +9,7 @@ import { PUSH_TAGS_JOB, pushTagsJob } from '../leads/tags/push-tags-job';
 import { runEventJob } from '../events/event-job';
 import { LEAD_EXPORT_JOB } from '../console/leads/export/lead-exports';
 import { leadExportJob } from '../console/leads/export/export-job';
+import { ARCHIVE_MEDIA_JOB, fetchMediaJob } from '../archive/media/fetch-media-job';
 import { eventJobKind } from '../events/publish';
 import { subscribers } from '../events/registry';
 
@@ -23,6 +24,8 @@ export const jobHandlers: JobHandlers = {
   [PUSH_TAGS_JOB]: pushTagsJob,
   // The console's Excel exports of leads: the file is built here, its progress polled by the page.
   [LEAD_EXPORT_JOB]: leadExportJob,
+  // The chat archive's media files, downloaded after their message is stored.
+  [ARCHIVE_MEDIA_JOB]: fetchMediaJob,
   // Each domain event is one job that runs its subscribers (events/registry.ts) together.
   ...Object.fromEntries(Object.keys(subscribers).map((name) => [eventJobKind(name), runEventJob])),
   // Jobs of one subscriber each, written by the version before, still run.
