@@ -1,4 +1,5 @@
 import { loadArchiveKeysAtStartup } from './archive/keys/startup';
+import { chatRules } from './archive/rules/chat-rules';
 import { loadFormsConfig } from './capture/forms/forms-config';
 import { fileAssignmentSettings } from './leads/assignment/assignment-settings';
 import { filePoolSettings } from './leads/pool/pool-settings';
@@ -14,7 +15,7 @@ import { fileSequences } from './nurture/sequences/file-sequences';
  */
 export function checkConfigFiles(): void {
   // The archive's keys only when ARCHIVE_SECRET turns the archive on (archive/keys/startup.ts).
-  const readers: Array<() => unknown> = [defaultScoringRules, loadFormsConfig, fileAssignmentSettings, filePoolSettings, fileBudgetSettings, fileSequences, () => loadArchiveKeysAtStartup()];
+  const readers: Array<() => unknown> = [defaultScoringRules, loadFormsConfig, fileAssignmentSettings, filePoolSettings, fileBudgetSettings, fileSequences, chatRules, () => loadArchiveKeysAtStartup()];
   const problems: string[] = [];
   for (const read of readers) {
     try {

@@ -190,7 +190,7 @@ describe('re-scores', () => {
     expect((await leadOf(externalUserId)).score).toBe(20);
 
     // The finished job no longer holds the key: the next event is re-scored too.
-    await ds().transaction((manager) => recordActivity(manager, { leadId: lead.id, kind: 'intent_keyword', value: '报价', dedupKey: 'test:price' }));
+    await ds().transaction((manager) => recordActivity(manager, { leadId: lead.id, kind: 'intent_keyword', value: 'price', dedupKey: 'test:price' }));
     expect(await pendingRescores(lead.id)).toBe(1);
     await drainGeneral();
     expect((await leadOf(externalUserId)).score).toBe(35);

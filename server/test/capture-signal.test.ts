@@ -100,7 +100,7 @@ describe('a lead created by a capture', () => {
     expect(scoreOf(await leads().findOneByOrFail({ id: lead.id }))).toEqual(scoreOf(lead));
 
     // A later signal is counted together with it, by the incremental re-score: channel 10 + price 15.
-    await ds().transaction((m) => recordActivity(m, { leadId: lead.id, kind: 'intent_keyword', value: '报价', dedupKey: `test:${lead.id}:price` }));
+    await ds().transaction((m) => recordActivity(m, { leadId: lead.id, kind: 'intent_keyword', value: 'price', dedupKey: `test:${lead.id}:price` }));
     await queuesSettled(h);
     expect((await leads().findOneByOrFail({ id: lead.id })).score).toBe(25);
   });

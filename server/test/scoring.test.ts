@@ -167,7 +167,7 @@ describe('computeScore', () => {
     expect(rules.thresholds.hot).toBe(80);
     const kinds = new Set(rules.behaviours.map((b) => b.kind));
     for (const kind of ['channel', 'group_join', 'intent_keyword', 'customer_reply', 'follow_up_outcome', 'page_view', 'content_view']) expect(kinds).toContain(kind);
-    const r = computeScore({ attributes: { industry: '教育培训', budget: 150000 }, qualification: 'none', lastInteractionAt: T0, createdAt: T0 }, [act('intent_keyword', '报价')], rules, T0);
+    const r = computeScore({ attributes: { industry: '教育培训', budget: 150000 }, qualification: 'none', lastInteractionAt: T0, createdAt: T0 }, [act('intent_keyword', 'price')], rules, T0);
     expect(r.score).toBe(15 + 20 + 15);
   });
 });

@@ -37,6 +37,7 @@ const EVENT_NAMES: Record<string, string> = {
   'lead.grade_changed': '等级变化的后续处理',
   'lead.relation_lost': '客户流失的后续处理',
   'customer.message_received': '客户消息的后续处理',
+  'member.message_sent': '成员消息的后续处理',
   'channel-tags': '打上渠道标签',
   'notify-added-rep': '通知销售有新客户',
   'notify-owner-change': '通知负责人变更',
@@ -48,6 +49,8 @@ const EVENT_NAMES: Record<string, string> = {
   'nurture-exit-on-message': '客户回复后退出培育',
   'nurture-exit-on-relation-lost': '客户流失后退出培育',
   'nurture-exit-on-stage': '阶段变化后退出培育',
+  'chat-read-customer-intent': '识别客户聊天意向',
+  'chat-alert-sensitive-words': '敏感词提醒主管',
 };
 
 export function kindLabel(queue: 'inbox' | 'welcomes' | 'jobs', kind: string): string {

@@ -9,6 +9,8 @@ import { enrollOnTag } from '../nurture/enrollment/subscribers/enroll-on-tag';
 import { enrollOnGrade } from '../nurture/enrollment/subscribers/enroll-on-grade';
 import { exitOnRelationLost } from '../nurture/enrollment/subscribers/exit-on-relation-lost';
 import { exitOnMessage } from '../nurture/enrollment/subscribers/exit-on-message';
+import { readCustomerIntent } from '../archive/rules/subscribers/read-customer-intent';
+import { alertSensitiveWords } from '../archive/rules/subscribers/alert-sensitive-words';
 
 /**
  * Who reacts to which domain event: the index a reader starts from. A new reaction is one file
@@ -22,6 +24,6 @@ export const subscribers: SubscriberRegistry = {
   'lead.tagged': [enrollOnTag],
   'lead.grade_changed': [enrollOnGrade],
   'lead.relation_lost': [exitOnRelationLost],
-  'customer.message_received': [exitOnMessage],
-  'member.message_sent': [],
+  'customer.message_received': [exitOnMessage, readCustomerIntent],
+  'member.message_sent': [alertSensitiveWords],
 };

@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
 
 export interface RepNotice {
-  leadId: number;
+  /** The lead it is about; null for a notice about no one lead (a rep's message in a customer group): no timeline entry then. */
+  leadId: number | null;
   userId: string;
   /** The WeCom app message: Simplified Chinese, with #<leadId> so the rep can find the lead. */
   content: string;

@@ -5,7 +5,8 @@ import type { LeadRecordBatch } from '../record-batch';
 import { maskPhoneNumbersInText } from '../../privacy/phone-numbers';
 
 export interface NotifyPayload {
-  leadId: number;
+  /** Null for a notice about no one lead (a rep's message in a customer group): sent, with no timeline entry. */
+  leadId: number | null;
   userId: string;
   content: string;
   timelineSummary: string;
@@ -26,6 +27,7 @@ export async function sendRepNotice(ctx: AppContext, notice: NotifyPayload, dedu
     enable_duplicate_check: 1,
     duplicate_check_interval: 1800,
   }, { retryOnNetworkError: true });
+  if (notice.leadId === null) return;
   const entry = { leadId: notice.leadId, kind: 'owner.notified', summary: notice.timelineSummary, data: { userId: notice.userId }, dedupKey };
   if (records) records.addTimeline(entry);
   else await addTimelineEntry(ctx.dataSource.manager, entry);
