@@ -22,6 +22,8 @@ const DEMO = {
   corpId: 'wwdemo0000000000001',
   contactSecret: 'demo-contact-secret',
   agentSecret: 'demo-agent-secret',
+  /** The simulator's 会话内容存档 secret: the demo's chat archive is on. */
+  archiveSecret: 'demo-archive-secret',
   agentId: 1000002,
   members: [
     { userid: 'zhangsan', name: '张三' },
@@ -112,7 +114,7 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
   const callback = demoCallbackSecrets();
   const simulator = await WecomSimulator.start({
     corpId: DEMO.corpId,
-    secrets: [DEMO.contactSecret, DEMO.agentSecret],
+    secrets: [DEMO.contactSecret, DEMO.agentSecret, DEMO.archiveSecret],
     agentId: DEMO.agentId,
     port: config.demoSimulatorPort,
     members: DEMO.members,
@@ -122,6 +124,8 @@ export async function startDemoWecom(config: AppConfig, logger: Logger): Promise
     // A nurture series whose steps are minutes apart is watched best with a pass every few seconds.
     nurtureTickCron: config.nurtureTickCron ?? DEMO_NURTURE_TICK_CRON,
     adminToken: admin.token,
+    // The simulator's archive, with its own key pairs (archive/start-archive.ts).
+    archive: { ...config.archive, secret: DEMO.archiveSecret },
     wecom: {
       corpId: DEMO.corpId,
       contactSecret: DEMO.contactSecret,

@@ -19,6 +19,7 @@ import { jobHandlers } from './jobs/registry';
 import { noteExpiredWelcomes, welcomeJob } from './channels/welcome-job';
 import { startScheduler, Scheduler } from './scheduler/scheduler';
 import { checkConfigFiles } from './config-files';
+import { startArchive, stopArchive } from './archive/start-archive';
 
 export interface RuntimeOptions {
   logger?: Logger;
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   runScheduler?: boolean;
   /** Demo mode: the in-process simulator, for the demo endpoints. */
   demoSimulator?: AppContext['demoSimulator'];
+  /** The simulator whose archive the chat archive reads instead of the native SDK (tests; demo mode uses demoSimulator's). */
+  archiveSimulator?: AppContext['demoSimulator'];
 }
 
 export interface Runtime {
@@ -81,6 +84,12 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     kick: () => wakers.forEach((wake) => wake()),
     demoSimulator: options.demoSimulator,
   };
+  try {
+    ctx.archive = startArchive(config, { client, logger, simulator: options.archiveSimulator ?? options.demoSimulator }) ?? undefined;
+  } catch (error) {
+    if (!options.dataSource) await dataSource.destroy();
+    throw error;
+  }
 
   // On MySQL the welcome lane gets many slots and the other lanes yield to it while welcomes
   // queue up (welcomes have a 20 s deadline, leads do not). On SQLite every statement runs on the
@@ -149,6 +158,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       stopRunningJobsLocally(dataSource);
       ctx.localIntake = undefined;
       await Promise.all([inbox.worker.stop(), jobs.welcome.stop(), jobs.general.stop()]);
+      await stopArchive(ctx.archive);
       if (!options.dataSource) await dataSource.destroy();
     })();
     return stopping;

@@ -25,6 +25,7 @@ const JOB_KINDS: Record<string, string> = {
   'lead.push_tags': '同步标签到企业微信',
   'timeline.deferred': '补写线索动态',
   'archive.media': '下载会话存档文件',
+  'archive.pull': '拉取会话存档',
 };
 
 /** Domain events (events/types.ts) and their subscribers (events/registry.ts), run as `event:<name>` jobs. */

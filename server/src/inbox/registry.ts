@@ -4,11 +4,11 @@ import { onContactEdited } from '../leads/events/contact-edited';
 import { onContactDeleted, onTransferFailed } from '../leads/events/contact-deleted';
 import { onGroupChanged } from '../groups/events/group-changed';
 import { onTagChanged } from '../tags/events/tag-changed';
+import { onArchiveNotify } from '../archive/events/archive-notify';
 
 /**
  * What happens for each WeCom event kind: the index a reader starts from. Kinds without a
- * handler (e.g. archive.notify until chat archive lands, or events we do not model) are stored
- * and marked ignored.
+ * handler (events we do not model) are stored and marked ignored.
  */
 export const eventHandlers: EventHandlers = {
   'contact.added': onContactAdded,
@@ -17,4 +17,5 @@ export const eventHandlers: EventHandlers = {
   'contact.transfer_failed': onTransferFailed,
   'group.changed': onGroupChanged,
   'tag.changed': onTagChanged,
+  'archive.notify': onArchiveNotify,
 };

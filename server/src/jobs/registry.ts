@@ -11,6 +11,7 @@ import { LEAD_EXPORT_JOB } from '../console/leads/export/lead-exports';
 import { leadExportJob } from '../console/leads/export/export-job';
 import { ARCHIVE_MEDIA_JOB, fetchMediaJob } from '../archive/media/fetch-media-job';
 import { eventJobKind } from '../events/publish';
+import { PULL_ARCHIVE_JOB, pullArchiveJob } from '../archive/ingest/pull-job';
 import { subscribers } from '../events/registry';
 
 /** What runs for each side-effect job kind: the index a reader starts from. */
@@ -24,6 +25,8 @@ export const jobHandlers: JobHandlers = {
   [PUSH_TAGS_JOB]: pushTagsJob,
   // The console's Excel exports of leads: the file is built here, its progress polled by the page.
   [LEAD_EXPORT_JOB]: leadExportJob,
+  // The chat archive: a pull after msgaudit_notify.
+  [PULL_ARCHIVE_JOB]: pullArchiveJob,
   // The chat archive's media files, downloaded after their message is stored.
   [ARCHIVE_MEDIA_JOB]: fetchMediaJob,
   // Each domain event is one job that runs its subscribers (events/registry.ts) together.

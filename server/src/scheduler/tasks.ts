@@ -6,8 +6,9 @@ import { pruneQueuesTask } from '../queue/prune-task';
 import { pruneMemberSessionsTask } from '../auth/session-prune-task';
 import { memberSyncTask } from '../members/sync';
 import { nurtureTask } from '../nurture/nurture-task';
+import { archivePullTask } from '../archive/ingest/pull-task';
 
 export type { ScheduledTask } from './scheduled-task';
 
 /** Every recurring task, each run once per cron slot across all instances (scheduler.ts). */
-export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneMemberSessionsTask, memberSyncTask, nurtureTask];
+export const scheduledTasks: ScheduledTask[] = [poolReleaseTask, scoreDecayTask, followUpReminderTask, pruneQueuesTask, pruneMemberSessionsTask, memberSyncTask, nurtureTask, archivePullTask];

@@ -4,6 +4,7 @@ import { pollUntil } from '../../src/util/async';
 import { startRuntime, Runtime, RuntimeOptions } from '../../src/runtime';
 import { WecomDriver, WecomSimulator, WecomSimulatorOptions } from '../../src/wecom/simulator';
 import { createTestDatabase, TestDatabase } from './database';
+import { ARCHIVE_SECRET, archiveTestConfig } from './archive';
 
 export const CORP = {
   corpId: 'wwtestcorp00000001',
@@ -56,6 +57,12 @@ export interface HarnessOptions {
   runtime?: RuntimeOptions;
   config?: Partial<AppConfig>;
   simulator?: Partial<WecomSimulatorOptions>;
+  /**
+   * The chat archive on, reading this harness's simulator (support/archive.ts): the simulator
+   * also accepts the archive secret, and the config turns the archive on (settings merged over
+   * archiveTestConfig's).
+   */
+  archive?: boolean | Partial<NonNullable<AppConfig['archive']>>;
 }
 
 /** A real service on a real port, a real database, and the WeCom simulator over HTTP. */
@@ -63,14 +70,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const db = await createTestDatabase();
   const sim = await WecomSimulator.start({
     corpId: CORP.corpId,
-    secrets: [CORP.contactSecret, CORP.agentSecret],
+    secrets: [CORP.contactSecret, CORP.agentSecret, ...(options.archive ? [ARCHIVE_SECRET] : [])],
     agentId: CORP.agentId,
     ...options.simulator,
   });
-  const config = testConfig(db.url, sim.baseUrl, options.config);
+  const archive = options.archive ? archiveTestConfig(options.archive === true ? {} : options.archive) : {};
+  const config = testConfig(db.url, sim.baseUrl, { ...archive, ...options.config });
+  const runtimeOptions: RuntimeOptions = { ...(options.archive ? { archiveSimulator: sim } : {}), ...options.runtime };
   let runtime: Runtime;
   try {
-    runtime = await startRuntime(config, { logger: silentLogger, ...options.runtime });
+    runtime = await startRuntime(config, { logger: silentLogger, ...runtimeOptions });
   } catch (error) {
     await sim.close();
     await db.drop();
@@ -109,7 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async restart(restartOptions) {
       const port = Number(new URL(runtime.url!).port);
       await runtime.stop();
-      runtime = await startRuntime({ ...config, port }, { logger: silentLogger, ...options.runtime, ...restartOptions });
+      runtime = await startRuntime({ ...config, port }, { logger: silentLogger, ...runtimeOptions, ...restartOptions });
     },
     async close() {
       await runtime.stop();

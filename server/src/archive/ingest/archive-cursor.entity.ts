@@ -18,4 +18,12 @@ export class ArchiveCursor {
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMs })
   updatedAt: number;
+
+  /** Why the last pull stopped short (a message that does not open, WeCom refusing…), until one succeeds. */
+  @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
+  lastError: string | null;
+
+  /** When a pull last reached the end of what WeCom had. */
+  @Column({ name: 'caught_up_at', type: 'bigint', nullable: true, transformer: epochMs })
+  caughtUpAt: number | null;
 }

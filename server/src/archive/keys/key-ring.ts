@@ -66,6 +66,21 @@ export class ArchiveKeyRing {
    * ArchiveKeyError 10008, never garbage handed on to DecryptData.
    */
   openRandomKey(version: number, encryptRandomKeyBase64: string): string {
+    const { key, sealed } = this.sealedRandomKey(version, encryptRandomKeyBase64);
+    let opened: string;
+    try {
+      opened = key.decrypt(sealed, 'RSAES-PKCS1-V1_5');
+    } catch {
+      throw cannotOpen(version);
+    }
+    return randomKeyText(version, opened);
+  }
+
+  /**
+   * The checks before the RSA: the version's key, and `encrypt_random_key` decoded and the size of
+   * that key. `sealed` is a binary string, as node-forge takes it. Throws ArchiveKeyError.
+   */
+  sealedRandomKey(version: number, encryptRandomKeyBase64: string): { key: forge.pki.rsa.PrivateKey; sealed: string } {
     const key = this.keys.get(version);
     if (!key) {
       throw new ArchiveKeyError(10007, `no archive private key for publickey_ver ${version} (configured: ${this.versions.join(', ') || 'none'})`);
@@ -76,21 +91,29 @@ export class ArchiveKeyRing {
     if (sealed.length !== Math.ceil(key.n.bitLength() / 8)) {
       throw new ArchiveKeyError(10008, `encrypt_random_key does not fit the key of publickey_ver ${version} (wrong key for this version?)`);
     }
-    let opened: string;
-    try {
-      opened = key.decrypt(sealed.toString('binary'), 'RSAES-PKCS1-V1_5');
-    } catch {
-      throw new ArchiveKeyError(10008, `encrypt_random_key cannot be opened with the key of publickey_ver ${version} (wrong key for this version?)`);
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(opened, 'binary'));
-    } catch {
-      text = '';
-    }
-    if (text === '' || CONTROL_CHARS.test(text)) {
-      throw new ArchiveKeyError(10008, `encrypt_random_key opened with the key of publickey_ver ${version} into something that is not a key (wrong key for this version?)`);
-    }
-    return text;
+    return { key, sealed: sealed.toString('binary') };
   }
+
+  /** Every key as PKCS#1 PEM by version: for the threads that do the RSA (keys/decrypt-pool.ts). */
+  exportPems(): Array<[number, string]> {
+    return this.versions.map((version) => [version, forge.pki.privateKeyToPem(this.keys.get(version)!)]);
+  }
+}
+
+/** The RSA failed: the padding check refused what came out. */
+export const cannotOpen = (version: number) =>
+  new ArchiveKeyError(10008, `encrypt_random_key cannot be opened with the key of publickey_ver ${version} (wrong key for this version?)`);
+
+/** What the RSA gave (a binary string), checked to be a random key: see openRandomKey. */
+export function randomKeyText(version: number, opened: string): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(opened, 'binary'));
+  } catch {
+    text = '';
+  }
+  if (text === '' || CONTROL_CHARS.test(text)) {
+    throw new ArchiveKeyError(10008, `encrypt_random_key opened with the key of publickey_ver ${version} into something that is not a key (wrong key for this version?)`);
+  }
+  return text;
 }

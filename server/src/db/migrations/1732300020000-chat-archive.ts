@@ -41,7 +41,7 @@ export class ChatArchive1732300020000 implements MigrationInterface {
         ],
       }),
     );
-    await q.createTable(new Table({ name: 'archive_cursor', columns: [col.key('name', 32), col.ms('seq'), col.ms('updated_at')] }));
+    await q.createTable(new Table({ name: 'archive_cursor', columns: [col.key('name', 32), col.ms('seq'), col.ms('updated_at'), col.str('last_error', 500, true), col.ms('caught_up_at', true)] }));
     await q.createTable(
       new Table({
         name: 'archive_consent',
