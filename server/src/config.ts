@@ -99,6 +99,7 @@ const envSchema = z.object({
   ARCHIVE_DECRYPT_THREADS: z.coerce.number().int().min(0).max(64).optional(),
   ARCHIVE_PROXY: optionalString.pipe(z.string().regex(/^(socks5|http):\/\/[^\s/]+$/, 'must be socks5://host:port or http://host:port').optional()),
   ARCHIVE_PROXY_PASSWORD: optionalString,
+  ARCHIVE_SIMULATOR_URL: optionalString.pipe(z.string().url().optional()),
   ARCHIVE_MEDIA_STORE: z.enum(['disk', 's3']).default('disk'),
   ARCHIVE_MEDIA_DIR: optionalString,
   ARCHIVE_MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
@@ -259,6 +260,7 @@ function archiveConfigFrom(env: Env): ArchiveConfig {
     waitingAlertMinutes: env.ARCHIVE_WAITING_ALERT_MINUTES,
     // Opening random keys is CPU-bound pure-JS RSA: one core is left for callbacks and the rest.
     decryptThreads: env.ARCHIVE_DECRYPT_THREADS ?? Math.max(1, os.cpus().length - 1),
+    simulatorUrl: env.ARCHIVE_SIMULATOR_URL,
     proxy: env.ARCHIVE_PROXY,
     proxyPassword: env.ARCHIVE_PROXY_PASSWORD,
     media: {

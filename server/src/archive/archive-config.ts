@@ -15,6 +15,11 @@ export interface ArchiveConfig {
   waitingAlertMinutes: number;
   /** Threads that open random keys (pure-JS RSA, ~25 ms each); 0: on the main thread. */
   decryptThreads: number;
+  /**
+   * Where pulls go: WeCom's native Finance SDK (FINANCE_SDK_PATH), or a WeCom simulator's archive
+   * over HTTP (ARCHIVE_SIMULATOR_URL: benchmarks and staging against the simulator; keys still from ARCHIVE_KEYS_DIR).
+   */
+  simulatorUrl?: string;
   /** socks5://host:port or http://host:port when WeCom is reached through a proxy, and its user:pass. */
   proxy?: string;
   proxyPassword?: string;

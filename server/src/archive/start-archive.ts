@@ -22,8 +22,9 @@ export interface StartArchiveOptions {
 /**
  * The archive's services for this process, or null when the archive is off. On when
  * ARCHIVE_SECRET is set: the keys come from ARCHIVE_KEYS_DIR (checked at start-up already) and
- * the SDK is the native library (FINANCE_SDK_PATH; its process starts on the first pull). In
- * demo mode the simulator's archive stands in, with the simulator's key pairs.
+ * the SDK is the native library (FINANCE_SDK_PATH; its process starts on the first pull), or a
+ * simulator's archive over HTTP when ARCHIVE_SIMULATOR_URL is set (benchmarks). In demo mode and
+ * tests the in-process simulator's archive stands in, with the simulator's key pairs.
  */
 export function startArchive(config: AppConfig, options: StartArchiveOptions): ArchiveServices | null {
   const settings = archiveConfigOf(config);
@@ -33,8 +34,9 @@ export function startArchive(config: AppConfig, options: StartArchiveOptions): A
     ? ArchiveKeyRing.fromPems(sim.state.archive.keys.privateKeys().map(({ version, pem }) => ({ version, pem, source: `simulator key v${version}` })))
     : loadArchiveKeysAtStartup({ ...process.env, ARCHIVE_SECRET: settings.secret });
   if (!keys) return null;
-  const sdk = sim
-    ? new SimulatorFinanceSdk({ baseUrl: sim.baseUrl, corpId: config.wecom.corpId, secret: settings.secret })
+  const simulatorUrl = sim?.baseUrl ?? settings.simulatorUrl;
+  const sdk = simulatorUrl
+    ? new SimulatorFinanceSdk({ baseUrl: simulatorUrl, corpId: config.wecom.corpId, secret: settings.secret })
     : createNativeFinanceSdk(process.env, { corpId: config.wecom.corpId, secret: settings.secret, logger: options.logger });
   options.logger.info({ archive: { keyVersions: keys.versions, media: settings.media.store, decryptThreads: settings.decryptThreads } }, 'chat archive on');
   return {
