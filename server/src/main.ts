@@ -3,6 +3,7 @@ import { seedDemoMembers, startDemoWecom } from './demo';
 import { createLogger } from './logger';
 import { startRuntime } from './runtime';
 import { autoConfirmDemoGroupMessages, seedDemoNurture } from './nurture/demo/seed-demo-nurture';
+import { seedDemoChats } from './archive/demo/seed-demo-chats';
 
 /** Process entry: `npm start`. ROLE=web|worker|all (default all). */
 async function main() {
@@ -30,6 +31,8 @@ async function main() {
     // The expo channel and its example nurture series; the simulated members confirm pushes themselves.
     await seedDemoNurture(runtime.ctx).catch((error: Error) => logger.warn({ err: error.message }, 'demo: seeding the nurture example failed'));
     autoConfirmDemoGroupMessages(simulator);
+    // Two customers' chats in the archive, so the console's chat pages have something to show.
+    await seedDemoChats(runtime.ctx).catch((error: Error) => logger.warn({ err: error.message }, 'demo: seeding the chat archive failed'));
   }
   logger.info(
     { url: runtime.url, role: config.role, database: config.databaseUrl.split(':')[0], instanceId: config.instanceId, demoMode: config.demoMode },

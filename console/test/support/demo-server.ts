@@ -6,13 +6,14 @@ import { loadConfig } from '../../../server/src/config';
 import { seedDemoMembers, startDemoWecom } from '../../../server/src/demo';
 import { silentLogger } from '../../../server/src/logger';
 import { seedDemoNurture } from '../../../server/src/nurture/demo/seed-demo-nurture';
+import { seedDemoChats } from '../../../server/src/archive/demo/seed-demo-chats';
 import { startRuntime, type Runtime } from '../../../server/src/runtime';
 import type { WecomSimulator } from '../../../server/src/wecom/simulator';
 import { createTestDatabase, type TestDatabase } from '../../../server/test/support/database';
 
 /**
  * The demo server as `npm start` runs it without WeCom credentials — the simulator, the seeded
- * members (孙七 admin, 王五 manager, …), the expo channel and nurture example — in this process,
+ * members (孙七 admin, 王五 manager, …), the expo channel and nurture example, the demo chats — in this process,
  * on a fresh database and a throwaway data folder.
  */
 export interface DemoServer {
@@ -36,6 +37,7 @@ export async function startDemoServer(): Promise<DemoServer> {
     const runtime = await startRuntime(demo.config, { logger: silentLogger, demoSimulator: demo.simulator });
     await seedDemoMembers(runtime.ctx);
     await seedDemoNurture(runtime.ctx);
+    await seedDemoChats(runtime.ctx);
     const url = runtime.url!;
     const database = db;
     return {
