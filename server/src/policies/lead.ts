@@ -85,7 +85,7 @@ export function canSeeLead(scope: LeadScope, lead: LeadFacts): boolean {
   return scope.all || owns(scope, lead) || manages(scope, lead) || inVisiblePool(scope, lead);
 }
 
-export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return' | 'nurture' | 'reassign' | 'merge';
+export type LeadAction = 'view' | 'reveal' | 'editTags' | 'followUp' | 'changeStage' | 'claim' | 'return' | 'nurture' | 'reassign' | 'merge' | 'readChats';
 
 /**
  * Whether the actor may do this to a lead they can see, whatever state it is in (a stage change
@@ -122,6 +122,10 @@ export function mayDo(scope: LeadScope, lead: LeadFacts, action: LeadAction): bo
     // A merge moves one lead's history into another: for who answers for both (checked on each).
     case 'merge':
       return owns(scope, lead) || manages(scope, lead);
+    // The archived chats (会话存档) are the owner's conversations: for the owner and those who
+    // answer for them, not for a rep browsing the pool (a pool lead's chats were another rep's).
+    case 'readChats':
+      return owns(scope, lead) || manages(scope, lead);
   }
 }
 
@@ -144,6 +148,7 @@ const REFUSALS: Record<Exclude<LeadAction, 'view'>, string> = {
   nurture: '只有线索负责人或其团队主管可以管理培育',
   reassign: '只有管理员或该线索所属团队的主管可以改派',
   merge: '只有线索负责人、其团队主管或管理员可以合并线索',
+  readChats: '聊天记录仅线索负责人及其主管可见',
 };
 
 /** The buttons a member gets on a lead: what they may do and what the lead's state allows now. */
@@ -257,4 +262,19 @@ export function leadListSql(scope: LeadScope, list: LeadListScope, alias = 'l'):
       if (scope.teamOwners.size === 0) return NOTHING;
       return { sql: `${a}.owner_user_id IN (:...scopeTeamOwners)`, params: { scopeTeamOwners: [...scope.teamOwners].sort() } };
   }
+}
+
+/**
+ * The leads whose archived chats a search across leads may return, as SQL on the lead table
+ * (`alias`): exactly those `readChats` allows — every lead for who sees everything; for a manager,
+ * the leads owned by members of the teams they manage, and their own. Searching is for managers
+ * and admins: anyone else gets 403 (they may still read their own leads' chats one lead at a time).
+ */
+export function chatSearchSql(scope: LeadScope, alias = 'l'): ScopeSql {
+  if (scope.all) return { sql: '1 = 1', params: {} };
+  if (!hasRole(scope.actor, 'manager')) throw forbidden('聊天记录搜索仅主管和管理员可用');
+  const owners = new Set(scope.teamOwners);
+  if (scope.self !== null) owners.add(scope.self);
+  if (owners.size === 0) return NOTHING;
+  return { sql: `${alias}.owner_user_id IN (:...chatSearchOwners)`, params: { chatSearchOwners: [...owners].sort() } };
 }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { AppContext } from '../../context';
 import { consoleDashboardRoutes } from './dashboard';
 import { consoleLeadRoutes } from './leads';
+import { consoleChatRoutes } from './chats';
 import { consoleAuditRoutes } from './audit';
 import { consoleOperationsRoutes } from './operations';
 import { consoleSetupCheckRoutes } from './setup-check';
@@ -15,5 +16,5 @@ import { consoleSettingsRoutes } from './settings';
  * check, nurture); each decides with the policies what the member may see and do.
  */
 export function consoleAreaRouters(app: AppContext): Router[] {
-  return [consoleDashboardRoutes(app), consoleLeadRoutes(app), consoleAuditRoutes(app), consoleChannelRoutes(app), consoleNurtureRoutes(app), consoleSettingsRoutes(app), consoleOperationsRoutes(app), consoleSetupCheckRoutes(app)];
+  return [consoleDashboardRoutes(app), consoleLeadRoutes(app), consoleChatRoutes(app), consoleAuditRoutes(app), consoleChannelRoutes(app), consoleNurtureRoutes(app), consoleSettingsRoutes(app), consoleOperationsRoutes(app), consoleSetupCheckRoutes(app)];
 }

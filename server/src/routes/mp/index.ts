@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { AppContext } from '../../context';
 import { mpAuditRoutes } from './audit';
 import { mpCatalogRoutes } from './catalog';
+import { mpChatRoutes } from './chats';
 import { mpContactRoutes } from './contacts';
 import { mpEntryRoutes } from './entries';
 import { mpNurtureRoutes } from './nurture';
@@ -12,5 +13,5 @@ import { mpStatsRoutes } from './stats';
  * under /api/mp behind the member session check by routes/mp.ts. One router per domain.
  */
 export function mpResourceRouters(app: AppContext): Router[] {
-  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app), mpEntryRoutes(app), mpNurtureRoutes(app)];
+  return [mpCatalogRoutes(app), mpContactRoutes(app), mpStatsRoutes(app), mpAuditRoutes(app), mpEntryRoutes(app), mpNurtureRoutes(app), mpChatRoutes(app)];
 }
