@@ -453,9 +453,9 @@ describe('follow-ups, stages, reminders and stats', () => {
       expect(r.status).toBe(200);
       expect(r.body.unassignedLeads).toBe(1);
       expect(r.body.items).toEqual([
-        { userId: 'lisi', leads: 4, followUps: 2, won: 1, conversionRate: 0.25, responseTime: { count: 3, avgSeconds: 1700, medianSeconds: 1200 } },
-        { userId: 'wangwu', leads: 0, followUps: 1, won: 0, conversionRate: null, responseTime: { count: 0, avgSeconds: null, medianSeconds: null } },
-        { userId: 'zhangsan', leads: 3, followUps: 3, won: 1, conversionRate: 0.3333, responseTime: { count: 3, avgSeconds: 1600, medianSeconds: 1800 } },
+        { userId: 'lisi', leads: 4, followUps: 2, won: 1, conversionRate: 0.25, responseTime: { count: 3, avgSeconds: 1700, medianSeconds: 1200 }, chatResponseTime: { count: 0, avgSeconds: null, medianSeconds: null, firstAvgSeconds: null } },
+        { userId: 'wangwu', leads: 0, followUps: 1, won: 0, conversionRate: null, responseTime: { count: 0, avgSeconds: null, medianSeconds: null }, chatResponseTime: { count: 0, avgSeconds: null, medianSeconds: null, firstAvgSeconds: null } },
+        { userId: 'zhangsan', leads: 3, followUps: 3, won: 1, conversionRate: 0.3333, responseTime: { count: 3, avgSeconds: 1600, medianSeconds: 1800 }, chatResponseTime: { count: 0, avgSeconds: null, medianSeconds: null, firstAvgSeconds: null } },
       ]);
     });
 

@@ -519,8 +519,8 @@ describe('/api/mp leads, for every role', () => {
       );
       const rows = Object.fromEntries(r.body.responseTimes.map((t: any) => [t.userId, t]));
       expect(Object.keys(rows).sort()).toEqual(['rep-a', 'rep-b']);
-      expect(rows['rep-a']).toEqual({ userId: 'rep-a', name: '张三', medianMinutes: expect.any(Number), leads: live.filter((l) => l.ownerUserId === 'rep-a').length });
-      expect(rows['rep-b']).toEqual({ userId: 'rep-b', name: 'rep-b', medianMinutes: null, leads: 1 });
+      expect(rows['rep-a']).toEqual({ userId: 'rep-a', name: '张三', medianMinutes: expect.any(Number), leads: live.filter((l) => l.ownerUserId === 'rep-a').length, chatMedianMinutes: null, chatReplies: 0 });
+      expect(rows['rep-b']).toEqual({ userId: 'rep-b', name: 'rep-b', medianMinutes: null, leads: 1, chatMedianMinutes: null, chatReplies: 0 });
       expect((await call('boss', 'GET', `/stats?from=${today}&to=${today}`)).status).toBe(200);
       for (const who of ['rep-a', 'clerk'] as const) expect({ who, status: (await call(who, 'GET', `/stats?from=${today}&to=${today}`)).status }).toEqual({ who, status: 404 });
       expect((await call('mgr-1', 'GET', '/stats')).status).toBe(400);
