@@ -6,10 +6,10 @@ import { filteredLeads } from '../src/leads/queries';
 import { AuditLog } from '../src/audit/audit-log.entity';
 import { LeadAssignment } from '../src/leads/lead-assignment.entity';
 import type { MemberActor, MemberRole } from '../src/members/member-actor';
-import { ADMIN_ACTOR, PolicyActor } from '../src/policies/actor';
+import { ADMIN_ACTOR, PolicyActor, seesEverything } from '../src/policies/actor';
 import { auditListSql, auditScopeOf, canSeeAuditRow } from '../src/policies/audit';
 import { authorizeEntry, canSeeEntry, entryListSql, storeForNewEntry } from '../src/policies/entry';
-import { authorizeClaim, authorizeLead, canSeeLead, LeadAction, leadActions, leadListSql, LeadListScope, leadScopeOf, mayDo } from '../src/policies/lead';
+import { authorizeClaim, authorizeLead, canSeeLead, chatSearchSql, LeadAction, leadActions, leadListSql, LeadListScope, leadScopeOf, mayDo } from '../src/policies/lead';
 import { statsScopeOf } from '../src/policies/stats';
 import { Team } from '../src/teams/team.entity';
 import { TeamMember } from '../src/teams/team-member.entity';
@@ -231,6 +231,46 @@ describe('policies', () => {
         }
         expect({ name, list, got }).toEqual({ name, list, got: want === 404 ? 404 : [...want!].sort() });
       }
+    }
+  });
+
+  /** Whose archived chats each actor reads (readChats: owner, the managers of the owner's teams, admins). */
+  const READS_CHATS: Record<string, string[]> = {
+    repA: ['ownA', 'wonA'],
+    repB: ['ownB'],
+    repC: ['ownC'],
+    loneRep: [],
+    manager1: ['ownA', 'ownB', 'ownSellerManager', 'wonA'],
+    manager2: ['ownC'],
+    sellerManager: ['ownSellerManager', 'ownC'],
+    clerk: [],
+    storelessClerk: [],
+    adminMember: LEAD_KEYS.filter((k) => k !== 'mergedA'),
+    adminToken: LEAD_KEYS.filter((k) => k !== 'mergedA'),
+  };
+
+  it('chats: every actor × every lead reads as readChats says (403 for a lead they see, 404 for one they do not); search is for managers and admins', async () => {
+    for (const [name, actor] of Object.entries(actors)) {
+      const scope = await leadScopeOf(ds.manager, actor);
+      for (const key of ALL_LEADS().filter((k) => k !== 'mergedA')) {
+        const outcome = captureError(() => authorizeLead(scope, leads[key], 'readChats'));
+        const want = READS_CHATS[name].includes(key) ? null : SEES[name].includes(key) ? 403 : 404;
+        expect({ name, key, status: outcome?.status ?? null }).toEqual({ name, key, status: want });
+        if (want === 403) expect(outcome!.message).toBe('聊天记录仅线索负责人及其主管可见');
+      }
+      // The search scope, run on the database: exactly the leads readChats allows, or 403.
+      let searched: string[] | 403;
+      try {
+        const where = chatSearchSql(scope, 'l');
+        const rows = await filteredLeads(ds.manager, {}).andWhere(where.sql, where.params).getMany();
+        const keyOf = new Map(Object.entries(leads).map(([k, lead]) => [lead.id, k]));
+        searched = rows.map((r) => keyOf.get(r.id)).filter((k): k is string => !!k).sort();
+      } catch (error) {
+        if (!(error instanceof HttpError) || error.status !== 403) throw error;
+        searched = 403;
+      }
+      const searches = seesEverything(actor) || (actor.kind === 'member' && actor.roles.includes('manager'));
+      expect({ name, searched }).toEqual({ name, searched: searches ? [...READS_CHATS[name]].sort() : 403 });
     }
   });
 
