@@ -1,4 +1,5 @@
 import { benchAck } from './ack';
+import { benchArchive } from './archive';
 import { buildBaseline } from './lib/baseline';
 import { benchBurst } from './burst';
 import { benchList } from './list';
@@ -6,7 +7,9 @@ import { DEFAULT_MYSQL_URL } from './lib/service';
 
 /**
  * `npm run bench [-- SCENARIO… --db=mysql|sqlite --seconds=N --rates=100,250 --adds=N --leads=N --split --baseline=REV --build=REV --dry]`
- * Scenarios: ack, burst, list. No scenario = all of them (burst on both databases).
+ * `npm run bench -- archive [--db=mysql|sqlite] [--messages=N] [--threads=N] [--minutes=N]`
+ * Scenarios: ack, burst, list, archive. No scenario = ack, burst and list (burst on both databases);
+ * archive (the chat archive reading 100,000 messages, about an hour) only when named.
  * MariaDB comes from BENCH_MYSQL_URL or TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306/test);
  * every run creates and drops its own database there. Results go to docs/benchmarks.md.
  */
@@ -17,6 +20,12 @@ export interface BenchArgs {
   rates?: number[];
   adds?: number;
   leads?: number;
+  /** archive: messages played into the simulator's archive (default 100,000). */
+  messages?: number;
+  /** archive: ARCHIVE_DECRYPT_THREADS for the service (default: unset, the service's own choice). */
+  threads?: number;
+  /** archive: give up following the cursor after this many minutes (default 120) and report how far it got. */
+  minutes?: number;
   /** Reuse an already seeded database for `list` (its name on the MySQL server). */
   reuse?: string;
   keep?: boolean;
@@ -49,6 +58,9 @@ function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven:
       rates: flags.get('rates')?.split(',').map(Number),
       adds: num('adds'),
       leads: num('leads'),
+      messages: num('messages'),
+      threads: num('threads'),
+      minutes: num('minutes'),
       reuse: flags.get('reuse'),
       keep: flags.has('keep'),
       split: flags.has('split'),
@@ -61,10 +73,10 @@ function parse(argv: string[]): { scenarios: string[]; args: BenchArgs; dbGiven:
 async function main() {
   const { scenarios, args, dbGiven } = parse(process.argv.slice(2));
   if (process.argv.includes('--dry')) process.env.BENCH_DRY = '1';
-  const known = ['ack', 'burst', 'list'];
+  const known = ['ack', 'burst', 'list', 'archive'];
   const unknown = scenarios.filter((s) => !known.includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
-  const run = scenarios.length ? scenarios : known;
+  const run = scenarios.length ? scenarios : known.filter((s) => s !== 'archive');
   for (const s of run) {
     const started = Date.now();
     console.log(`\n=== bench: ${s} ===`);
@@ -74,6 +86,7 @@ async function main() {
       else for (const db of ['mysql', 'sqlite'] as const) await benchBurst({ ...args, db });
     }
     if (s === 'list') await benchList({ ...args, db: 'mysql' });
+    if (s === 'archive') await benchArchive(args);
     console.log(`=== ${s} done in ${((Date.now() - started) / 1000).toFixed(0)} s ===`);
   }
 }

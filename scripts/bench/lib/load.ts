@@ -6,10 +6,11 @@ import { CORP } from './service';
 
 /** The WeCom side of a benchmark or fault test: simulator, callback sealing, keep-alive delivery. */
 
-export async function startSimulator(members: string[]): Promise<WecomSimulator> {
+/** `extraSecrets`: more secrets the simulator accepts (the chat archive's, for the archive scenario). */
+export async function startSimulator(members: string[], extraSecrets: string[] = []): Promise<WecomSimulator> {
   return WecomSimulator.start({
     corpId: CORP.corpId,
-    secrets: [CORP.contactSecret, CORP.agentSecret],
+    secrets: [CORP.contactSecret, CORP.agentSecret, ...extraSecrets],
     agentId: CORP.agentId,
     members: members.map((userid) => ({ userid })),
     // Enough call records for a 10,000-add burst (about 5 calls per add) plus retries.
