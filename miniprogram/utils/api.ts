@@ -7,11 +7,13 @@
 import { config } from '../config';
 import { clearSession, getSession, saveSession } from './session';
 import type {
+  ChatSearchHit,
   Consent,
   Entry,
   FollowUp,
   FollowUpInput,
   LeadCard,
+  LeadChats,
   LeadDetail,
   LeadNurture,
   LeadScope,
@@ -243,4 +245,26 @@ export const api = {
   entries: (day?: string) => request<{ items: Entry[] }>('GET', '/api/mp/entries', { query: { day }, silent: true }),
 
   stats: (from: string, to: string) => request<Stats>('GET', '/api/mp/stats', { query: { from, to }, silent: true }),
+
+  leadChats: (id: number, query: { q?: string; before?: string | null; limit?: number } = {}) =>
+    request<LeadChats>('GET', `${leadPath(id)}/chats`, { query: { ...query }, silent: true }),
+  searchChats: (query: { q: string; before?: string | null; limit?: number }) =>
+    request<Page<ChatSearchHit>>('GET', '/api/mp/chats/search', { query: { ...query }, silent: true }),
 };
+
+/**
+ * A chat message's file (its `media.url`, a server path) downloaded with the member's token, as
+ * wx.downloadFile's temp file: an <image> cannot send the Authorization header itself.
+ */
+export function downloadMedia(path: string): Promise<string> {
+  const token = getSession()?.accessToken;
+  return new Promise((resolve, reject) => {
+    wx.downloadFile({
+      url: buildUrl(path),
+      header: token ? { Authorization: `Bearer ${token}` } : {},
+      success: (res) =>
+        res.statusCode === 200 ? resolve(res.tempFilePath) : reject(new ApiError(res.statusCode, `http_${res.statusCode}`, res.statusCode === 404 ? '文件不存在或尚未下载' : statusMessage(res.statusCode))),
+      fail: () => reject(new ApiError(0, 'network', NETWORK_MESSAGE)),
+    });
+  });
+}

@@ -170,3 +170,36 @@ export interface NurtureSequenceOption {
   description: string | null;
   stepCount: number;
 }
+
+/** One archived chat message (GET /api/mp/leads/:id/chats, docs/api.md section 26). */
+export interface ChatMessageView {
+  id: number;
+  msgtype: string;
+  direction: 'customer' | 'rep';
+  sender: { userId: string | null; name: string };
+  text: string | null;
+  recalled: boolean;
+  sentAt: string;
+  room: { id: string; name: string } | null;
+  media: { status: 'pending' | 'stored' | 'failed' | 'too_large'; size: number | null; url: string | null } | null;
+  link: { title: string; description: string | null; url: string } | null;
+  file: { name: string; size: number | null } | null;
+  voice: { seconds: number | null } | null;
+}
+
+export interface ChatResponseTimes {
+  firstResponseMinutes: number | null;
+  averageResponseMinutes: number | null;
+  responses: number;
+  waitingSince: string | null;
+}
+
+export interface LeadChats {
+  archive: { on: boolean };
+  items: ChatMessageView[];
+  nextCursor: string | null;
+  responseTimes: ChatResponseTimes;
+}
+
+/** A hit of the managers' chat search (GET /api/mp/chats/search). */
+export type ChatSearchHit = ChatMessageView & { lead: { id: number; name: string } };

@@ -201,6 +201,9 @@ Component({
     goStats(): void {
       wx.navigateTo({ url: '/pages/stats/stats' });
     },
+    goChatSearch(): void {
+      wx.navigateTo({ url: '/pages/chat-search/chat-search' });
+    },
     goEntry(): void {
       wx.navigateTo({ url: '/pages/entry/entry' });
     },
