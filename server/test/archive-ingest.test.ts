@@ -7,6 +7,7 @@ import { ArchiveKeyRing } from '../src/archive/keys/key-ring';
 import { randomKeyOpener } from '../src/archive/keys/random-key-opener';
 import { forgetPermittedMembers } from '../src/archive/compliance/permit-list';
 import { ChatMessage } from '../src/archive/messages/chat-message.entity';
+import { chatArchiveItem } from '../src/console/setup-check/run-setup-check';
 import { ChatResponse } from '../src/archive/responses/chat-response.entity';
 import { ChatWaiting } from '../src/archive/responses/chat-waiting.entity';
 import { GroupChat } from '../src/groups/group-chat.entity';
@@ -117,6 +118,11 @@ describe('pulling', () => {
     expect((await cursor()).seq).toBe(old.seq);
     expect((await cursor()).lastError).toMatch(/10007/);
 
+    // The console's setup check says what stopped it and what to do.
+    const check = await chatArchiveItem(h.runtime.ctx, Date.now());
+    expect(check).toMatchObject({ status: 'failed', details: { keyVersions: [1], seq: old.seq } });
+    expect(check.fix).toContain('v2.pem');
+
     // The operator adds the new key and restarts: the pull goes on from the waiting message.
     await h.restart();
     expect(h.runtime.ctx.archive!.keys.versions).toEqual([1, 2]);
@@ -124,6 +130,7 @@ describe('pulling', () => {
     expect(resumed).toMatchObject({ stored: 1, caughtUp: true });
     expect((await storedMessages(h)).map((m) => m.content)).toEqual(['旧密钥加密的消息', '新密钥加密的消息']);
     expect((await cursor()).lastError).toBeNull();
+    expect(await chatArchiveItem(h.runtime.ctx, Date.now())).toMatchObject({ status: 'ok', details: { keyVersions: [1, 2] } });
   });
 
   test('a ring without the old version cannot open messages sealed under it (the reason other SCRMs lose them)', async () => {

@@ -100,7 +100,7 @@ describe('console operations and setup check', () => {
   it('all green on a well set-up corp: both secrets get tokens, calls are accepted, the reps have customer contact, tags are readable', async () => {
     await h.admin('POST', '/api/admin/channels', { name: '标签渠道', userIds: ['rep-a'], tags: ['展会'] });
     const report = await check();
-    expect(report.items.map((i) => i.key)).toEqual(['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags']);
+    expect(report.items.map((i) => i.key)).toEqual(['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags', 'chat_archive']);
     for (const item of report.items) {
       expect({ key: item.key, status: item.status }).toEqual({ key: item.key, status: 'ok' });
       expect(item.fix).toBeNull();

@@ -3,6 +3,7 @@ import { formatCst } from '../../util/china-time';
 import { DAY_MS, isoOrNull } from '../../util/time';
 import { callbackVerifiedAt, lastCallbackAt } from '../../wecom/callback-verification';
 import { errcodeText } from '../wecom-errcode-text';
+import { ArchiveCursor } from '../../archive/ingest/archive-cursor.entity';
 import { ipFromErrmsg, probeWecom, type ProbeResult, type ProbeTarget } from './wecom-probe';
 
 /**
@@ -13,7 +14,7 @@ import { ipFromErrmsg, probeWecom, type ProbeResult, type ProbeTarget } from './
  * plain Chinese (wecom-reference.md §3, §4, §8).
  */
 export type CheckStatus = 'ok' | 'warning' | 'failed';
-export const SETUP_CHECK_KEYS = ['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags'] as const;
+export const SETUP_CHECK_KEYS = ['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags', 'chat_archive'] as const;
 export type SetupCheckKey = (typeof SETUP_CHECK_KEYS)[number];
 
 export interface SetupCheckItem {
@@ -47,6 +48,7 @@ const TITLES: Record<SetupCheckKey, string> = {
   callback: '回调地址已验证，回调事件正常到达',
   follow_users: '销售已开通客户联系',
   corp_tags: '能读取企业标签',
+  chat_archive: '会话内容存档正常拉取',
 };
 
 const item = (key: SetupCheckKey, status: CheckStatus, found: string, fix: string | null, details?: Record<string, unknown>): SetupCheckItem => ({
@@ -130,6 +132,7 @@ export async function runSetupCheck(app: AppContext, input: SetupCheckInput): Pr
     await callbackItem(app, input.callbackUrl, now),
     await followUsersItem(app, follow),
     corpTagsItem(tags),
+    await chatArchiveItem(app, now),
   ];
   const status: CheckStatus = items.some((i) => i.status === 'failed') ? 'failed' : items.some((i) => i.status === 'warning') ? 'warning' : 'ok';
   return { checkedAt: new Date(now).toISOString(), status, items };
@@ -244,4 +247,32 @@ function corpTagsItem(tags: ProbeResult | null): SetupCheckItem {
   if (tags.errcode === 48002) return item('corp_tags', 'failed', found, WRONG_SECRET_TYPE_FIX, { errcode: 48002 });
   if (tags.errcode === 84074) return item('corp_tags', 'failed', found, NO_CONTACT_PERMISSION_FIX, { errcode: 84074 });
   return item('corp_tags', 'failed', found, '按错误码在企业微信开发者中心的“错误码查询”中查看原因，处理后重新检查', { errcode: tags.errcode });
+}
+
+/** A pull is due every 5 minutes (and on every msgaudit_notify): an hour without one is worth a look. */
+const ARCHIVE_QUIET_MS = 60 * 60_000;
+
+/** What to do about the archive's last error, by the code it names (wecom-reference.md §7). */
+function archiveFix(error: string): string {
+  const version = /publickey_ver (\d+)/.exec(error)?.[1];
+  if (/\[10007\]/.test(error)) return `把消息加密公钥版本 ${version ?? 'N'} 对应的私钥保存为 config/archive-keys/v${version ?? 'N'}.pem（或 ARCHIVE_KEYS_DIR 下），然后重启服务；在此之前，这条消息之后的会话都会等待，不会丢失`;
+  if (/\[10008\]/.test(error)) return `config/archive-keys/v${version ?? 'N'}.pem 不是该版本公钥对应的私钥：换成企业微信管理后台 → 管理工具 → 会话内容存档 中该版本公钥的私钥后重启服务`;
+  if (/10009/.test(error)) return '在企业微信管理后台 → 管理工具 → 会话内容存档 → 可信IP 中加入本服务器的出口 IP';
+  if (/301053|301052/.test(error)) return '会话内容存档服务未开启或已过期：在企业微信管理后台 → 管理工具 → 会话内容存档 中开通或续费';
+  if (/40001|41004|40013/.test(error)) return '在企业微信管理后台 → 管理工具 → 会话内容存档 中查看 Secret，填入环境变量 ARCHIVE_SECRET 后重启服务';
+  return '查看服务日志中 “chat archive” 的记录；下一次拉取（每 5 分钟，或收到 msgaudit_notify 时）会从停下的位置继续';
+}
+
+export async function chatArchiveItem(app: AppContext, now: number): Promise<SetupCheckItem> {
+  if (!app.archive) {
+    return item('chat_archive', 'ok', '未开启会话内容存档（可选功能：聊天意向识别、响应时长和敏感词提醒需要它）', null, { on: false });
+  }
+  const cursor = await app.dataSource.getRepository(ArchiveCursor).findOneBy({ name: 'default' });
+  const details = { on: true, keyVersions: app.archive.keys.versions, seq: cursor?.seq ?? 0, caughtUpAt: isoOrNull(cursor?.caughtUpAt ?? null), lastError: cursor?.lastError ?? null };
+  const versions = `密钥版本 ${app.archive.keys.versions.join('、')}`;
+  if (cursor?.lastError) return item('chat_archive', 'failed', `会话存档停在 seq ${cursor.seq} 之后：${cursor.lastError}`, archiveFix(cursor.lastError), details);
+  if (!cursor?.caughtUpAt) return item('chat_archive', 'warning', `已开启（${versions}），但还没有完成过一次拉取`, '几分钟后重新检查；如果仍然没有，查看服务日志中 “chat archive” 的记录', details);
+  const read = `已读到 seq ${cursor.seq}，最近一次拉取完成于 ${formatCst(cursor.caughtUpAt)}（${versions}）`;
+  if (now - cursor.caughtUpAt > ARCHIVE_QUIET_MS) return item('chat_archive', 'warning', `${read}，已超过 1 小时没有完成拉取`, '确认本服务的工作进程（ROLE=worker 或 all）在运行，并查看服务日志中 “chat archive” 的记录', details);
+  return item('chat_archive', 'ok', read, null, details);
 }
