@@ -59,7 +59,7 @@ async function message(f: MessageFields): Promise<ChatMessage> {
     sentAt: f.at,
     storedAt: f.at,
   });
-  await ds().getRepository(ChatMessage).insert(row);
+  await ds().getRepository(ChatMessage).save(row);
   return row;
 }
 
