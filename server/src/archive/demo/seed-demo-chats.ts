@@ -74,6 +74,7 @@ export async function seedDemoChats(ctx: AppContext, now = Date.now()): Promise<
   archive.recall(slip.msgid, { msgtime: at(1) });
   archive.repText(chen.rep, chen.externalUserId, '报价有效期到月底，有问题随时找我。', { msgtime: at(1) });
   archive.customerText(chen.externalUserId, chen.rep, '好的，我和校长商量一下', { msgtime: at(30) });
+  archive.repText(chen.rep, chen.externalUserId, '好的，等您消息～', { msgtime: at(2) });
   // Yesterday: the customer comes back with a screenshot; the rep answers after 25 minutes.
   t = now - 24 * HOUR;
   archive.customerText(chen.externalUserId, chen.rep, '校长看了，想问能不能先试用', { msgtime: at(0) });
