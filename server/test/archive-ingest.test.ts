@@ -13,6 +13,7 @@ import { ChatWaiting } from '../src/archive/responses/chat-waiting.entity';
 import { GroupChat } from '../src/groups/group-chat.entity';
 import { Job } from '../src/jobs/job.entity';
 import { Lead } from '../src/leads/lead.entity';
+import { mergeLeads } from '../src/leads/merge/merge-leads';
 import { LeadActivity } from '../src/leads/lead-activity.entity';
 import { generateArchiveKeyPem } from '../src/wecom/simulator';
 import { storedMessages } from './support/archive';
@@ -279,6 +280,26 @@ describe('message types, recall and switch', () => {
       [asked.msgid, roomId, 'customer', lead.id, null, customer],
       [answered.msgid, roomId, 'member', null, rep, null],
     ]);
+  });
+});
+
+describe('merging leads', () => {
+  test("a merged lead's chats, response times and waits follow it to the kept lead", async () => {
+    const ds = h.runtime.ctx.dataSource;
+    const lead = await makeLead(ds, { externalUserId: customer, ownerUserId: rep, source: 'wecom' });
+    const kept = await makeLead(ds, { ownerUserId: rep, source: 'form' });
+    h.sim.state.archive.customerText(customer, rep, '问一下', { msgtime: T0 });
+    h.sim.state.archive.repText(rep, customer, '请讲', { msgtime: T0 + MIN });
+    h.sim.state.archive.customerText(customer, rep, '还在等', { msgtime: T0 + 2 * MIN });
+    await pullArchive(h.runtime.ctx);
+    await ds.transaction((manager) => mergeLeads(manager, kept.id, lead.id, 'manual'));
+    expect((await storedMessages(h)).map((m) => m.leadId)).toEqual([kept.id, kept.id, kept.id]);
+    expect(await ds.getRepository(ChatResponse).findBy({ leadId: kept.id })).toHaveLength(1);
+    expect(await ds.getRepository(ChatWaiting).findBy({ leadId: kept.id })).toEqual([expect.objectContaining({ since: T0 + 2 * MIN })]);
+    // Later messages of that customer land on the kept lead too (it took the external_userid).
+    h.sim.state.archive.customerText(customer, rep, '合并之后', { msgtime: T0 + 3 * MIN });
+    await pullArchive(h.runtime.ctx);
+    expect((await storedMessages(h)).pop()?.leadId).toBe(kept.id);
   });
 });
 

@@ -1,6 +1,9 @@
 import { EntityManager, In, Not } from 'typeorm';
 import { isMysql } from '../../db/data-source';
 import { FormSubmission } from '../../capture/form-submission.entity';
+import { ChatMessage } from '../../archive/messages/chat-message.entity';
+import { ChatResponse } from '../../archive/responses/chat-response.entity';
+import { ChatWaiting } from '../../archive/responses/chat-waiting.entity';
 import { StoreEntry } from '../../entries/store-entry.entity';
 import { GroupMember } from '../../groups/group-member.entity';
 import { LeadMerge } from './lead-merge.entity';
@@ -27,7 +30,7 @@ export const MERGE_REASON_LABEL: Record<MergeReason, string> = {
 };
 
 /** Tables whose rows simply follow the lead: every row moves to the kept lead. */
-const FOLLOWING_ROWS = [TimelineEntry, LeadActivity, FollowUp, LeadAssignment, FormSubmission, GroupMember, StoreEntry] as const;
+const FOLLOWING_ROWS = [TimelineEntry, LeadActivity, FollowUp, LeadAssignment, FormSubmission, GroupMember, StoreEntry, ChatMessage, ChatResponse] as const;
 
 export class MergeError extends Error {
   constructor(
@@ -95,6 +98,7 @@ export async function mergeLeads(manager: EntityManager, keepId: number, mergeId
   }
   moved.lead_tag = await moveTags(manager, keepId, mergeId);
   moved.lead_relation = await moveRelations(manager, keepId, mergeId);
+  moved.chat_waiting = await moveChatWaits(manager, keepId, mergeId);
 
   // The unique external_user_id has to leave the merged row before the kept row can take it.
   // The capture signal is cleared with it: it is the kept lead's activity now (and in the snapshot).
@@ -182,4 +186,20 @@ function filledFields(kept: Lead, merged: Lead): Partial<Lead> {
   }
   if ((merged.lastInteractionAt ?? 0) > (kept.lastInteractionAt ?? 0)) fill.lastInteractionAt = merged.lastInteractionAt;
   return fill;
+}
+
+/**
+ * A customer waiting on the merged lead waits on the kept one: one wait per (lead, rep), so where
+ * the kept lead has one with the same rep, the earlier of the two stays.
+ */
+async function moveChatWaits(manager: EntityManager, keepId: number, mergeId: number): Promise<number> {
+  const repo = manager.getRepository(ChatWaiting);
+  const waits = await repo.findBy({ leadId: mergeId });
+  for (const wait of waits) {
+    const twin = await repo.findOneBy({ leadId: keepId, userId: wait.userId });
+    await repo.delete({ leadId: mergeId, userId: wait.userId });
+    if (!twin) await repo.insert({ ...wait, leadId: keepId });
+    else if (wait.since < twin.since) await repo.update({ leadId: keepId, userId: wait.userId }, { since: wait.since, msgid: wait.msgid, alertedAt: wait.alertedAt });
+  }
+  return waits.length;
 }
