@@ -21,13 +21,15 @@ describe('manager stats', () => {
 
     const funnel = page.find('#funnel');
     expect(funnel).toBeTruthy();
-    expect(page.texts('chart__label')).toEqual(['新线索', '已联系', '已确认意向', '商机', '已成交', '上海展会 2026', '官网表单', '自然流量', '张三', '赵六', '钱七']);
+    expect(page.texts('chart__label')).toEqual(['新线索', '已联系', '已确认意向', '商机', '已成交', '上海展会 2026', '官网表单', '自然流量', '张三', '赵六', '钱七', '张三', '钱七']);
     expect(page.texts('chart__value')).toEqual([
       '120 条', '84 条', '40 条', '18 条', '9 条',
       '10.0%（6/60）', '6.7%（3/45）', '0.0%（0/15）',
       '35 分钟（40 条）', '2 小时 30 分钟（22 条）', '暂无（0 条）',
+      // Chat answers (the chat archive): reps without answers in the range are left out.
+      '5 分钟（120 次回复）', '12 分钟（3 次回复）',
     ]);
-    for (const title of ['转化漏斗', '渠道转化率', '销售响应时长']) expect(page.text()).toContain(title);
+    for (const title of ['转化漏斗', '渠道转化率', '销售响应时长', '聊天回复时长']) expect(page.text()).toContain(title);
   });
 
   it('asks again for another range, and refuses a range that ends before it starts', async () => {

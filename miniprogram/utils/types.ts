@@ -130,7 +130,7 @@ export interface Stats {
   funnel: { stage: string; label: string; count: number }[];
   /** `id` null: organic leads (no channel). */
   channels: { id: number | null; name: string; leads: number; won: number; conversionRate: number }[];
-  responseTimes: { userId: string; name: string; medianMinutes: number | null; leads: number }[];
+  responseTimes: { userId: string; name: string; medianMinutes: number | null; leads: number; chatMedianMinutes: number | null; chatReplies: number }[];
 }
 
 export type EnrollmentStatus = 'active' | 'exited' | 'completed';

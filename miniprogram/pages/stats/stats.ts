@@ -25,6 +25,10 @@ function chartsOf(stats: Stats) {
       value: r.medianMinutes ?? 0,
       display: r.medianMinutes === null ? `暂无（${r.leads} 条）` : `${formatMinutes(r.medianMinutes)}（${r.leads} 条）`,
     })),
+    // From the chat archive: how long customers waited for each rep's answer (reps without answers in the range are left out).
+    chatResponseTimes: stats.responseTimes
+      .filter((r) => r.chatReplies > 0 && r.chatMedianMinutes !== null)
+      .map((r) => ({ label: r.name, value: r.chatMedianMinutes!, display: `${r.chatMedianMinutes! < 1 ? '不到 1 分钟' : formatMinutes(r.chatMedianMinutes!)}（${r.chatReplies} 次回复）` })),
   };
 }
 
@@ -45,6 +49,7 @@ Component({
     funnel: [] as ReturnType<typeof chartsOf>['funnel'],
     channels: [] as ReturnType<typeof chartsOf>['channels'],
     responseTimes: [] as ReturnType<typeof chartsOf>['responseTimes'],
+    chatResponseTimes: [] as ReturnType<typeof chartsOf>['chatResponseTimes'],
   },
   methods: {
     onLoad(): void {
