@@ -14,6 +14,7 @@ import { GroupChat } from '../src/groups/group-chat.entity';
 import { Job } from '../src/jobs/job.entity';
 import { Lead } from '../src/leads/lead.entity';
 import { mergeLeads } from '../src/leads/merge/merge-leads';
+import { NurtureEnrollment } from '../src/nurture/enrollment/enrollment.entity';
 import { LeadActivity } from '../src/leads/lead-activity.entity';
 import { generateArchiveKeyPem } from '../src/wecom/simulator';
 import { storedMessages } from './support/archive';
@@ -359,6 +360,28 @@ describe('what the messages drive', () => {
     const tags = await ds.query('SELECT name FROM lead_tag WHERE lead_id = ?', [lead.id]);
     expect(tags.map((t: { name: string }) => t.name)).toContain('意向-询价');
     void message;
+  });
+
+  test('a customer writing in chat ends their nurture sequence (customer_reply), once', async () => {
+    const ds = h.runtime.ctx.dataSource;
+    const created = await h.admin('POST', '/api/admin/nurture/sequences', {
+      key: `archive-reply-${customer.slice(-4)}`,
+      name: '聊天回复退出',
+      triggers: [{ type: 'manual' }],
+      steps: [{ id: 'hello', delay: { from: 'enrollment', hours: 2 }, action: { type: 'push_content', text: { content: '您好，这是产品资料。' } } }],
+      exits: { on: ['customer_reply', 'customer_deleted_rep', 'sequence_end'] },
+    });
+    expect(created.status === 201 ? 201 : JSON.stringify(created.body)).toBe(201);
+    const lead = await makeLead(ds, { externalUserId: customer, ownerUserId: rep, source: 'wecom' });
+    expect((await h.admin('POST', '/api/admin/nurture/enrollments', { leadId: lead.id, sequenceKey: created.body.key })).status).toBe(201);
+    // Messages are played (and sent) after the enrollment began: only those end it.
+    const sentAt = Date.now() + 1000;
+    h.sim.state.archive.customerText(customer, rep, '资料收到了，谢谢', { msgtime: sentAt });
+    h.sim.state.archive.customerText(customer, rep, '再问一句', { msgtime: sentAt + 1000 });
+    await pullArchive(h.runtime.ctx);
+    await queuesSettled(h);
+    const enrollments = await ds.getRepository(NurtureEnrollment).find({ where: { leadId: lead.id } });
+    expect(enrollments.map((e) => [e.status, e.exitReason])).toEqual([['exited', 'customer_reply']]);
   });
 
   test('response times: first and average per lead and rep; a waiting customer is tracked until the rep answers', async () => {
