@@ -1,4 +1,5 @@
-import { In } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
+import { GroupMember } from '../../groups/group-member.entity';
 import type { AppContext } from '../../context';
 import { keysetPage } from '../../http/cursor';
 import { Lead } from '../../leads/lead.entity';
@@ -11,8 +12,8 @@ import { chatViewContext, type ChatMessageView, presentChatMessage } from './pre
 import { responseTimesOf, type ResponseTimesView } from './response-times';
 
 /**
- * The read side of the chat archive: a lead's chats (newest first, paged back with `before`,
- * filtered by a word) and a search across the leads whose chats the actor may read. Both are
+ * The read side of the chat archive: a lead's chats (its customer's messages and the reps' in
+ * the customer's groups; newest first, paged back with `before`, filtered by a word) and a search across the leads whose chats the actor may read. Both are
  * keyset pages on (sent_at, id): a lead's on idx_chat_message_lead (lead_id, sent_at), the
  * search on idx_chat_message_sent (sent_at), read newest first until a page is full. A word is a
  * contains-match no B-tree serves: on a lead that is a walk over its own messages; across leads
@@ -32,7 +33,12 @@ export interface LeadChatsView {
 
 export async function leadChats(app: AppContext, lead: Pick<Lead, 'id' | 'name'>, query: LeadChatsQuery, surfaceBase: string): Promise<LeadChatsView> {
   const manager = app.dataSource.manager;
-  const qb = manager.createQueryBuilder(ChatMessage, 'm').where('m.lead_id = :leadId', { leadId: lead.id });
+  const rooms = await roomsOfLead(manager, lead.id);
+  const qb = manager.createQueryBuilder(ChatMessage, 'm');
+  // The customer's own messages, and the reps' in the customer groups the customer is in, so a
+  // group conversation reads as one (other customers' messages there are their own leads').
+  if (rooms.length) qb.where("(m.lead_id = :leadId OR (m.room_id IN (:...rooms) AND m.sender_kind = 'member'))", { leadId: lead.id, rooms });
+  else qb.where('m.lead_id = :leadId', { leadId: lead.id });
   if (query.q !== undefined) {
     const word = wordSql(query.q);
     qb.andWhere(word.sql, word.params);
@@ -50,9 +56,26 @@ export async function leadChats(app: AppContext, lead: Pick<Lead, 'id' | 'name'>
   return { archive: { on: !!app.archive }, items: page.map((m) => presentChatMessage(m, view)), nextCursor, responseTimes };
 }
 
+/** At most this many of a lead's groups add their reps' messages to the lead's chats. */
+const MAX_ROOMS = 50;
+
+/** The customer groups a lead's customer is in (group_member) or wrote in (the archive). */
+export async function roomsOfLead(manager: EntityManager, leadId: number): Promise<string[]> {
+  const [members, written] = await Promise.all([
+    manager.find(GroupMember, { where: { leadId }, select: { chatId: true }, take: MAX_ROOMS }),
+    manager
+      .createQueryBuilder(ChatMessage, 'm')
+      .select('DISTINCT m.room_id', 'room_id')
+      .where('m.lead_id = :leadId AND m.room_id IS NOT NULL', { leadId })
+      .limit(MAX_ROOMS)
+      .getRawMany<{ room_id: string }>(),
+  ]);
+  return [...new Set([...members.map((m) => m.chatId), ...written.map((r) => r.room_id)])].slice(0, MAX_ROOMS);
+}
+
 export type ChatSearchHit = ChatMessageView & { lead: { id: number; name: string } };
 
-export async function searchChats(app: AppContext, scope: LeadScope, query: ChatSearchQuery, surfaceBase: string): Promise<{ items: ChatSearchHit[]; nextCursor: string | null }> {
+export async function searchChats(app: AppContext, scope: LeadScope, query: ChatSearchQuery, surfaceBase: string): Promise<{ archive: { on: boolean }; items: ChatSearchHit[]; nextCursor: string | null }> {
   const manager = app.dataSource.manager;
   // Asked before any query: a rep's search is a 403, whatever it would have found.
   const readable = chatSearchSql(scope, 'l');
@@ -74,6 +97,7 @@ export async function searchChats(app: AppContext, scope: LeadScope, query: Chat
   const leadNames = new Map(leads.map((l) => [l.id, l.name]));
   const view = await chatViewContext(manager, page, { surfaceBase, archiveOn: !!app.archive, leadNames });
   return {
+    archive: { on: !!app.archive },
     items: page.map((m) => ({ ...presentChatMessage(m, view), lead: { id: m.leadId!, name: leadNames.get(m.leadId!) ?? '' } })),
     nextCursor,
   };
