@@ -1,4 +1,4 @@
-import { containsPhoneNumber, maskPhoneNumbersDeep, maskPhoneNumbersInText } from '../src/privacy/phone-numbers';
+import { containsPhoneNumber, countDigits, maskPhoneNumbersDeep, maskPhoneNumbersInText } from '../src/privacy/phone-numbers';
 
 describe('mobile numbers in free text', () => {
   it.each([
@@ -29,6 +29,9 @@ describe('mobile numbers in free text', () => {
     ['一三九八七六五四三二一', '一三九****四三二一'],
     ['\u0661\u0663\u0669\u0668\u0667\u0666\u0665\u0664\u0663\u0662\u0661', '\u0661\u0663\u0669****\u0664\u0663\u0662\u0661'],
     ['13987654321,13812345678', '139****4321,138****5678'],
+    // Superscript and subscript digits read as a number too (issue 13).
+    ['¹³⁹⁸⁷⁶⁵⁴³²¹', '¹³⁹****⁴³²¹'],
+    ['₁₃₉ ₈₇₆₅ ₄₃₂₁', '₁₃₉ **** ₄₃₂₁'],
   ])('%s → %s', (input, masked) => {
     expect(maskPhoneNumbersInText(input)).toBe(masked);
     expect(containsPhoneNumber(maskPhoneNumbersInText(input))).toBe(false);
@@ -60,5 +63,17 @@ describe('mobile numbers in free text', () => {
       createdAt: '2026-12-01T00:00:00.000Z',
       attributes: { mobile_backup: '139****4321', '138****5678': 'x', list: [['电话 150-****-5678']] },
     });
+  });
+
+  it('counts digits in every spelling a search box could be given one in, on the NFKC form', () => {
+    expect(countDigits('价格')).toBe(0);
+    expect(countDigits('a1b2')).toBe(2);
+    expect(countDigits('１２３')).toBe(3); // full-width
+    expect(countDigits('¹³⁸')).toBe(3); // ¹³⁸
+    expect(countDigits('₁₃')).toBe(2); // ₁₃
+    expect(countDigits('⑩')).toBe(2); // ⑩ is "10"
+    expect(countDigits('½')).toBe(2); // ½ is "1⁄2"
+    expect(countDigits('一三八')).toBe(3);
+    expect(countDigits('١٣')).toBe(2); // Arabic-Indic
   });
 });

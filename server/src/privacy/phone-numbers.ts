@@ -24,6 +24,12 @@ function digitValue(char: string): number | undefined {
   if (char in CHINESE_DIGITS) return CHINESE_DIGITS[char];
   if (cp >= 0x2460 && cp <= 0x2468) return cp - 0x2460 + 1; // ①–⑨
   if (cp === 0x24ea) return 0; // ⓪
+  // Superscript and subscript digits (¹³⁸, ₁₃₈) read as digits and MariaDB's collation matches
+  // them to 0–9: their compatibility form is the plain digit.
+  if (/\p{No}/u.test(char)) {
+    const plain = char.normalize('NFKC');
+    return plain.length === 1 && plain >= '0' && plain <= '9' ? plain.charCodeAt(0) - 0x30 : undefined;
+  }
   if (!/\p{Nd}/u.test(char)) return undefined;
   // Unicode lays out each script's digits 0–9 in a row: count the digits before this one.
   let before = 0;
@@ -31,16 +37,18 @@ function digitValue(char: string): number | undefined {
   return before % 10;
 }
 
-const DIGIT_CLASS = '\\p{Nd}〇零一二三四五六七八九\\u2460-\\u2468\\u24EA';
+const DIGIT_CLASS = '\\p{Nd}〇零一二三四五六七八九\\u2460-\\u2468\\u24EA\\u00B2\\u00B3\\u00B9\\u2070\\u2074-\\u2079\\u2080-\\u2089';
 
 /**
  * How many digits `text` holds in any spelling a number can be typed in (full-width, other
- * scripts, Chinese numerals, circled): what a search box that must not read numbers digit by
- * digit counts, since the database's collation may match ｜１｜ to 1.
+ * scripts, super- and subscript, circled, fractions, Chinese numerals): what a search box that
+ * must not read numbers digit by digit counts, since the database's collation matches ｜１｜, ¹ or
+ * ₁ to 1. Counted on the NFKC form (⑩ is two digits, as "10" is), where anything Unicode calls
+ * a number (\p{N}) counts.
  */
 export function countDigits(text: string): number {
   let n = 0;
-  for (const char of text) if (digitValue(char) !== undefined) n++;
+  for (const char of text.normalize('NFKC')) if (/\p{N}/u.test(char) || digitValue(char) !== undefined) n++;
   return n;
 }
 /** Whitespace of any kind, dashes, dots, slashes, brackets, plus signs, commas, invisible format characters. */
