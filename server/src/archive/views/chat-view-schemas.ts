@@ -8,15 +8,22 @@ import { countDigits } from '../../privacy/phone-numbers';
  */
 
 /**
- * A search word, 1–50 characters, at most two digits: the search runs on the unmasked text, so
- * "does 1398 match?" would read a masked phone number in a chat digit by digit.
+ * A search word, 1–50 characters, at most two digits, in its NFKC form (｜ＡＢ｜ is AB, ¹³ is 13:
+ * the database's collation compares them so, and the digit rule must count what it compares).
+ * A hit must show the word in the masked text (chat-word-scan.ts); the digit rule stays as a
+ * second wall, since the LIKE that pre-filters still runs on the unmasked text.
  */
 const searchWord = z
   .string({ error: '请输入搜索词' })
-  .trim()
-  .min(1, '请输入搜索词')
-  .max(50, '搜索词最多 50 个字')
-  .refine((text) => countDigits(text) <= 2, '搜索词最多包含 2 个数字');
+  .transform((text) => text.normalize('NFKC'))
+  .pipe(
+    z
+      .string()
+      .trim()
+      .min(1, '请输入搜索词')
+      .max(50, '搜索词最多 50 个字')
+      .refine((text) => countDigits(text) <= 2, '搜索词最多包含 2 个数字'),
+  );
 
 /** An empty box (`?q=`) is no filter, as the mini-program's cleared search sends it. */
 const optionalWord = z.preprocess((value) => (value === '' ? undefined : value), searchWord.optional());
