@@ -328,3 +328,119 @@ describe('from the archive', () => {
     ]);
   });
 });
+
+describe('search matches the text as shown: hidden digits are not read back (issue 13)', () => {
+  const items = (r: { body: { items: { id: number; text: string }[] } }) => r.body.items.map((m) => m.text);
+  const enc = encodeURIComponent;
+  /** What a reader can compute from the masked texts they were shown: the search must answer no more. */
+  const visibleHits = (shown: { id: number; text: string | null }[], q: string) => shown.filter((m) => m.text?.normalize('NFKC').toLowerCase().includes(q)).map((m) => m.id);
+
+  /** Many messages at once, as ingestion would have stored them. */
+  async function messages(lead: Lead, texts: string[], firstAt: number): Promise<void> {
+    const rows = texts.map((text, i) => {
+      const n = ++msgSeq;
+      return {
+        msgid: `view-test-${n}`, seq: n, msgtype: 'text', senderKind: 'customer' as const, userId: lead.ownerUserId, externalUserId: lead.externalUserId,
+        roomId: null, leadId: lead.id, content: text, body: { content: text }, mediaStatus: null, mediaKey: null, mediaSize: null, recalledAt: null,
+        sentAt: firstAt + i * 1000, storedAt: firstAt + i * 1000,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 200) await ds().getRepository(ChatMessage).insert(rows.slice(i, i + 200));
+  }
+
+  // These tests ask many times; each starts on fresh sessions, within the mini-program's per-session budget.
+  beforeEach(async () => {
+    for (const userId of ['rep-a', 'mgr-1']) tokens[userId] = (await signIn(h, userId)).accessToken;
+  });
+
+  test('superscript, subscript and full-width digits count as digits: ¹³⁸¹²³⁴ is refused on every search', async () => {
+    for (const q of ['¹³⁸¹²³⁴', '¹³⁸⁹⁹⁹⁹', '₁₃₈₁', '１３８', '⑬8']) {
+      const own = await mp('rep-a', `/leads/${L.a.id}/chats?q=${enc(q)}`);
+      expect({ q, status: own.status, message: own.body.message }).toEqual({ q, status: 400, message: '搜索词最多包含 2 个数字' });
+      for (const r of [await mp('mgr-1', `/chats/search?q=${enc(q)}`), await consoleGet('boss', `/chats/search?q=${enc(q)}`)]) {
+        expect({ q, status: r.status, message: r.body.message }).toEqual({ q, status: 400, message: '搜索词最多包含 2 个数字' });
+      }
+    }
+    // Two superscript digits are two digits, searched as plain ones: 13 is shown in 138****5678.
+    const shown = await mp('rep-a', `/leads/${L.a.id}/chats?q=${enc('¹³')}`);
+    expect(items(shown)).toEqual(['您好，我的手机 138****5678，随时联系']);
+    // ⁸¹ is 81, which only the hidden digits hold.
+    expect(items(await mp('rep-a', `/leads/${L.a.id}/chats?q=${enc('⁸¹')}`))).toEqual([]);
+  });
+
+  test('walking the digit after the last visible one gives the same answer for all ten candidates', async () => {
+    const replies = async (get: (q: string) => Promise<{ status: number; body: any }>) => {
+      const bodies: string[] = [];
+      for (let d = 0; d <= 9; d++) {
+        const r = await get(`8${d}`);
+        expect(r.status).toBe(200);
+        bodies.push(JSON.stringify({ items: r.body.items, nextCursor: r.body.nextCursor }));
+      }
+      return bodies;
+    };
+    for (const bodies of [
+      await replies((q) => mp('rep-a', `/leads/${L.a.id}/chats?q=${q}`)),
+      await replies((q) => mp('mgr-1', `/chats/search?q=${q}`)),
+      await replies((q) => consoleGet('boss', `/chats/search?q=${q}`)),
+    ]) {
+      expect(new Set(bodies).size).toBe(1);
+    }
+    // And the raw text does hold 81: the old search found it.
+    expect(await ds().getRepository(ChatMessage).countBy({ leadId: L.a.id, content: '您好，我的手机 13812345678，随时联系' })).toBe(1);
+  });
+
+  test('every two-digit word finds exactly the messages whose shown text holds it', async () => {
+    // Through the console (the same route code), which has no per-session request budget.
+    const shown = (await consoleGet('boss', `/leads/${L.a.id}/chats?limit=100`)).body.items;
+    let found = 0;
+    for (let n = 0; n < 100; n++) {
+      const q = String(n).padStart(2, '0');
+      const r = await consoleGet('boss', `/leads/${L.a.id}/chats?q=${q}&limit=100`);
+      expect({ q, ids: r.body.items.map((m: { id: number }) => m.id) }).toEqual({ q, ids: visibleHits(shown, q) });
+      found += r.body.items.length;
+    }
+    // 10 and 00 (100%), 13, 38, 56, 67, 78 (138****5678): the words shown are still found.
+    expect(found).toBe(7);
+  });
+
+  test('a page whose raw matches are mostly hidden digits still fills from older messages', async () => {
+    const lead = await makeLead(ds(), { name: '签名客户', ownerUserId: 'rep-a', externalUserId: 'wmViewSignature' });
+    // Three older messages show 81; eight newer ones hold 81 only in a masked number.
+    await messages(lead, ['会议室 81 见', '81 号楼', '门牌 81'], T0 - 100 * MIN);
+    await messages(lead, Array.from({ length: 8 }, (_, i) => `我的电话 13812345678 第${'一二三四五六七八'[i]}次`), T0 - 50 * MIN);
+    const first = await mp('rep-a', `/leads/${lead.id}/chats?q=81&limit=2`);
+    expect(items(first)).toEqual(['门牌 81', '81 号楼']);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await mp('rep-a', `/leads/${lead.id}/chats?q=81&limit=2&before=${first.body.nextCursor}`);
+    expect(items(second)).toEqual(['会议室 81 见']);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await allPages('rep-a', lead.id, 1, '81')).texts).toEqual(['门牌 81', '81 号楼', '会议室 81 见']);
+    // The admin's search across leads reads the same.
+    const search = await consoleGet('boss', `/chats/search?q=81&limit=2`);
+    expect(items(search)).toEqual(['门牌 81', '81 号楼']);
+    // Ordinary words are unchanged: a plain word, case-insensitive, in a number's neighbourhood.
+    expect(items(await mp('rep-a', `/leads/${lead.id}/chats?q=${enc('电话')}&limit=3`))).toEqual(['我的电话 138****5678 第八次', '我的电话 138****5678 第七次', '我的电话 138****5678 第六次']);
+  });
+
+  test('past thousands of messages a page ends where the read stopped, the same whatever the hidden digits say', async () => {
+    const lead = await makeLead(ds(), { name: '长聊客户', ownerUserId: 'rep-a', externalUserId: 'wmViewLongChat' });
+    // The oldest message shows 81; 2,100 newer ones either hold it in a masked number or not at all.
+    await messages(lead, ['会议室 81 见'], T0 - 1000 * MIN);
+    await messages(lead, Array.from({ length: 2100 }, (_, i) => (i % 3 === 0 ? '电话 13812345678' : '好的')), T0 - 900 * MIN);
+    const firsts: string[] = [];
+    for (let d = 0; d <= 9; d++) {
+      const r = await mp('rep-a', `/leads/${lead.id}/chats?q=8${d}&limit=5`);
+      expect(r.status).toBe(200);
+      firsts.push(JSON.stringify(r.body.items) + r.body.nextCursor);
+    }
+    expect(new Set(firsts).size).toBe(1);
+    // The first reply is empty but says to read on; reading on finds the old message.
+    const first = await mp('rep-a', `/leads/${lead.id}/chats?q=81&limit=5`);
+    expect(first.body.items).toEqual([]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    expect((await allPages('rep-a', lead.id, 5, '81')).texts).toEqual(['会议室 81 见']);
+    // The lead's chats without a word page as before.
+    const latest = await mp('rep-a', `/leads/${lead.id}/chats?limit=3`);
+    expect(items(latest)).toEqual(['好的', '好的', '电话 138****5678']);
+  });
+});
