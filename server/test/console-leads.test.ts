@@ -93,6 +93,7 @@ describe('console: leads and the audit log', () => {
         ['pageSize=7', '每页条数只能是 10、20、50 或 100'],
         ['page=1001&pageSize=10', '最多只能翻到前 10000 条，请添加筛选条件缩小范围'],
         ['q=13800', '搜索词最多包含 2 个数字；按手机号查找请使用「手机号」筛选'],
+        [`q=${encodeURIComponent('¹³⁸')}`, '搜索词最多包含 2 个数字；按手机号查找请使用「手机号」筛选'],
         ['phone=abc', '请输入正确的手机号'],
       ]) {
         const r = await admin('GET', `/leads?${query}`);

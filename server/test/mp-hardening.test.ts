@@ -40,6 +40,12 @@ describe('searching the lead list', () => {
     const probe = await call('hard-b', 'GET', `/leads?scope=pool&q=${encodeURIComponent('1398')}`);
     expect(probe.status).toBe(400);
     expect(JSON.stringify(probe.body)).toContain('最多包含 2 个数字');
+    // Superscript and subscript digits are digits too: the database's collation matches ¹ to 1 (issue 13).
+    for (const q of ['¹³⁹⁸', '₁₃₉', '¹3⁹']) {
+      const spelt = await call('hard-b', 'GET', `/leads?scope=pool&q=${encodeURIComponent(q)}`);
+      expect({ q, status: spelt.status }).toEqual({ q, status: 400 });
+      expect(JSON.stringify(spelt.body)).toContain('最多包含 2 个数字');
+    }
     const allowed = await call('hard-b', 'GET', `/leads?scope=pool&q=${encodeURIComponent('王先生')}`);
     expect(allowed.status).toBe(200);
     expect(allowed.body.items.map((l: { id: number }) => l.id)).toContain(poolLead.id);
