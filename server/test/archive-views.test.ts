@@ -424,9 +424,10 @@ describe('search matches the text as shown: hidden digits are not read back (iss
 
   test('past thousands of messages a page ends where the read stopped, the same whatever the hidden digits say', async () => {
     const lead = await makeLead(ds(), { name: '长聊客户', ownerUserId: 'rep-a', externalUserId: 'wmViewLongChat' });
-    // The oldest message shows 81; 2,100 newer ones either hold it in a masked number or not at all.
-    await messages(lead, ['会议室 81 见'], T0 - 1000 * MIN);
-    await messages(lead, Array.from({ length: 2100 }, (_, i) => (i % 3 === 0 ? '电话 13812345678' : '好的')), T0 - 900 * MIN);
+    // The oldest message shows 81; 8,100 newer ones (more than a request reads) either hold it in a
+    // masked number or not at all.
+    await messages(lead, ['会议室 81 见'], T0 - 10_000 * MIN);
+    await messages(lead, Array.from({ length: 8100 }, (_, i) => (i % 3 === 0 ? '电话 13812345678' : '好的')), T0 - 9000 * MIN);
     const firsts: string[] = [];
     for (let d = 0; d <= 9; d++) {
       const r = await mp('rep-a', `/leads/${lead.id}/chats?q=8${d}&limit=5`);

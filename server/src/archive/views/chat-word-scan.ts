@@ -23,9 +23,13 @@ import { olderThanSql, type ChatPosition } from './chat-cursor';
  */
 
 /** Messages per window: one LIKE read, at most this many rows. */
-const WINDOW = 500;
-/** Windows per request: a rare word costs at most WINDOW × MAX_WINDOWS messages a request. */
-const MAX_WINDOWS = 4;
+const WINDOW = 1000;
+/**
+ * Windows per request: a rare word costs at most WINDOW × MAX_WINDOWS messages a request, a few
+ * years of one lead's chats, so a short page is rare on a lead and only a rare word across a big
+ * archive asks the client to read on.
+ */
+const MAX_WINDOWS = 8;
 
 /** Text as the search compares it: compatibility forms folded (｜ＡＢ｜, ¹), lower-cased. */
 export const searchForm = (text: string) => text.normalize('NFKC').toLowerCase();
