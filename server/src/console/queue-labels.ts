@@ -52,6 +52,7 @@ const EVENT_NAMES: Record<string, string> = {
   'nurture-exit-on-stage': '阶段变化后退出培育',
   'chat-read-customer-intent': '识别客户聊天意向',
   'chat-alert-sensitive-words': '敏感词提醒主管',
+  'chat-attach-earlier': '归档线索创建前的聊天记录',
 };
 
 export function kindLabel(queue: 'inbox' | 'welcomes' | 'jobs', kind: string): string {

@@ -9,6 +9,7 @@ import { enrollOnTag } from '../nurture/enrollment/subscribers/enroll-on-tag';
 import { enrollOnGrade } from '../nurture/enrollment/subscribers/enroll-on-grade';
 import { exitOnRelationLost } from '../nurture/enrollment/subscribers/exit-on-relation-lost';
 import { exitOnMessage } from '../nurture/enrollment/subscribers/exit-on-message';
+import { attachEarlierChats } from '../archive/subscribers/attach-earlier-chats';
 import { readCustomerIntent } from '../archive/rules/subscribers/read-customer-intent';
 import { alertSensitiveWords } from '../archive/rules/subscribers/alert-sensitive-words';
 
@@ -17,7 +18,7 @@ import { alertSensitiveWords } from '../archive/rules/subscribers/alert-sensitiv
  * (a Subscriber) and one line here; the code that publishes the event does not change.
  */
 export const subscribers: SubscriberRegistry = {
-  'lead.captured': [tagWithChannelTags, notifyRepOfNewCustomer, assignCapturedLead, enrollOnCapture],
+  'lead.captured': [tagWithChannelTags, notifyRepOfNewCustomer, assignCapturedLead, enrollOnCapture, attachEarlierChats],
   'lead.owner_changed': [notifyRepsOfOwnershipChange, reassignReturnedLead],
   'lead.stage_changed': [exitOnStageChange],
   'lead.converted': [],

@@ -4,9 +4,9 @@ import { AgreeStatus, ArchiveConsent } from './archive-consent.entity';
 
 /**
  * Whether a customer agreed to have their chats with a rep archived (msgaudit/check_single_agree,
- * wecom-reference.md §7). What WeCom says is kept in archive_consent and asked again after 10
- * minutes, so a batch of 1000 messages between a few hundred pairs costs a few calls, not one per
- * message, and a change of mind reaches us within minutes.
+ * wecom-reference.md §7). What WeCom says is kept in archive_consent and used for messages sent
+ * before it was asked, for 10 minutes (a backlog read in batches costs a few calls, not one per
+ * message); a message sent after the answer asks again.
  *
  * A change applies going forward: WeCom gives the time of the last change, and a message sent
  * before it falls under the previous status (the opposite one). Messages stored while a customer
@@ -22,6 +22,11 @@ export interface ConsentPair {
   externalUserId: string;
 }
 
+/** A pair, and the time of the latest message of the batch that needs its consent. */
+export interface ConsentNeed extends ConsentPair {
+  sentAt: number;
+}
+
 export const pairKey = (p: ConsentPair) => `${p.userId}\n${p.externalUserId}`;
 
 const agrees = (status: AgreeStatus) => status === 'Agree' || status === 'Default_Agree';
@@ -32,20 +37,27 @@ export function consentAllows(consent: Pick<ArchiveConsent, 'status' | 'changedA
 }
 
 /**
- * The consent of each pair, asking WeCom for those not known or older than the TTL. A failed call
- * throws: the pull stops and tries again later, rather than storing or dropping on a guess.
+ * The consent of each pair, asking WeCom for those not known, older than the TTL, or asked before
+ * the pair's latest message was sent (an answer cannot speak for what came after it: a customer
+ * who agrees a minute after a cached "Disagree" must not lose that minute's messages). A failed
+ * call throws: the pull stops and tries again later, rather than storing or dropping on a guess.
  */
-export async function consentOf(manager: EntityManager, client: WecomClient, pairs: ConsentPair[], now = Date.now()): Promise<Map<string, ArchiveConsent>> {
-  const wanted = new Map(pairs.map((p) => [pairKey(p), p]));
+export async function consentOf(manager: EntityManager, client: WecomClient, needs: ConsentNeed[], now = Date.now()): Promise<Map<string, ArchiveConsent>> {
+  const latest = new Map<string, number>();
+  for (const need of needs) latest.set(pairKey(need), Math.max(latest.get(pairKey(need)) ?? 0, need.sentAt));
+  const wanted = new Map(needs.map((p) => [pairKey(p), p]));
   const known = new Map<string, ArchiveConsent>();
   if (wanted.size === 0) return known;
   const rows = await manager
     .getRepository(ArchiveConsent)
     .createQueryBuilder('c')
-    .where('c.user_id IN (:...users)', { users: [...new Set(pairs.map((p) => p.userId))] })
-    .andWhere('c.external_user_id IN (:...customers)', { customers: [...new Set(pairs.map((p) => p.externalUserId))] })
+    .where('c.user_id IN (:...users)', { users: [...new Set(needs.map((p) => p.userId))] })
+    .andWhere('c.external_user_id IN (:...customers)', { customers: [...new Set(needs.map((p) => p.externalUserId))] })
     .getMany();
-  for (const row of rows) if (wanted.has(pairKey(row)) && row.checkedAt > now - CONSENT_TTL_MS) known.set(pairKey(row), row);
+  for (const row of rows) {
+    const key = pairKey(row);
+    if (wanted.has(key) && row.checkedAt > now - CONSENT_TTL_MS && row.checkedAt >= (latest.get(key) ?? 0)) known.set(key, row);
+  }
   const stale = [...wanted.values()].filter((p) => !known.has(pairKey(p)));
   for (let i = 0; i < stale.length; i += PAIRS_PER_CALL) {
     const chunk = stale.slice(i, i + PAIRS_PER_CALL);

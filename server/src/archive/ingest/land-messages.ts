@@ -2,12 +2,13 @@ import { In, type EntityManager } from 'typeorm';
 import { GroupChat } from '../../groups/group-chat.entity';
 import { GroupMember } from '../../groups/group-member.entity';
 import { Lead } from '../../leads/lead.entity';
+import { LeadMerge } from '../../leads/merge/lead-merge.entity';
 import { Member } from '../../members/member.entity';
 import type { ArchiveServices } from '../archive-services';
 import type { ArchiveConsent } from '../compliance/archive-consent.entity';
-import { consentAllows, consentOf, ConsentPair, pairKey } from '../compliance/consent';
+import { consentAllows, consentOf, ConsentNeed, pairKey } from '../compliance/consent';
 import { permittedMembers } from '../compliance/permit-list';
-import { bodyOf, mediaFileId, searchableText } from '../messages/archived-message';
+import { bodyOf, mediaFileId, searchableText, storableBody, storableContent } from '../messages/archived-message';
 import type { ChatMessage } from '../messages/chat-message.entity';
 import { classifyMessage, Conversation } from '../messages/classify-message';
 import type { OpenedMessage } from './open-batch';
@@ -41,12 +42,21 @@ const looksExternal = (id: string) => /^w[mo]/.test(id);
  *   the group's owner), judged at the message's own time (compliance/consent.ts).
  * It reads the database and WeCom and writes only the consent it learnt; storing is store-batch.ts.
  */
-export async function landMessages(manager: EntityManager, services: Pick<ArchiveServices, 'wecom'>, batch: readonly OpenedMessage[], now = Date.now()): Promise<BatchPlan> {
+export interface LandingOptions {
+  /** The owner of a customer group not stored yet (externalcontact/groupchat/get); null when WeCom knows none. */
+  groupOwner?(roomId: string): Promise<string | null>;
+}
+
+export async function landMessages(manager: EntityManager, services: Pick<ArchiveServices, 'wecom'>, batch: readonly OpenedMessage[], now = Date.now(), options: LandingOptions = {}): Promise<BatchPlan> {
   const plan: BatchPlan = { messages: [], recalls: [], skipped: {} };
   const skip = (reason: SkipReason) => (plan.skipped[reason] = (plan.skipped[reason] ?? 0) + 1);
   if (batch.length === 0) return plan;
 
-  const permitted = await permittedMembers(services.wecom, now);
+  // Members the batch names (ids that do not look like a customer's or a robot's): a cached
+  // permit list that lacks one is read again before their messages are judged.
+  const named = new Set<string>();
+  for (const { message } of batch) for (const id of [message.from, ...(Array.isArray(message.tolist) ? message.tolist : [])]) if (typeof id === 'string' && id && !looksExternal(id) && !id.startsWith('wb')) named.add(id);
+  const permitted = await permittedMembers(services.wecom, now, named);
   const lookalikes = new Set<string>();
   for (const { message } of batch) for (const id of [message.from, ...(Array.isArray(message.tolist) ? message.tolist : [])]) if (typeof id === 'string' && looksExternal(id) && !permitted.has(id)) lookalikes.add(id);
   const membersLookingExternal = lookalikes.size
@@ -58,7 +68,11 @@ export async function landMessages(manager: EntityManager, services: Pick<Archiv
 
   // Groups: who owns them (consent is asked with the owner) and which leads their customers are.
   const roomIds = [...new Set(classified.flatMap(({ conversation: c }) => (c.kind === 'group' ? [c.roomId] : [])))];
-  const groups = new Map(roomIds.length ? (await manager.find(GroupChat, { where: { chatId: In(roomIds) } })).map((g) => [g.chatId, g]) : []);
+  const groups = new Map<string, Pick<GroupChat, 'chatId' | 'ownerUserId'>>(roomIds.length ? (await manager.find(GroupChat, { where: { chatId: In(roomIds) } })).map((g) => [g.chatId, g]) : []);
+  // A group whose callback or sync has not landed yet: its owner from WeCom, or its customers'
+  // messages could not be judged and would be lost past the cursor.
+  const customerRooms = new Set(classified.flatMap(({ conversation: c }) => (c.kind === 'group' && c.senderKind === 'customer' ? [c.roomId] : [])));
+  for (const roomId of customerRooms) if (!groups.has(roomId) && options.groupOwner) groups.set(roomId, { chatId: roomId, ownerUserId: await options.groupOwner(roomId) });
 
   // The customers' leads, by external_userid (a merged lead's messages go to the lead it lives on in).
   const customerIds = new Set<string>();
@@ -70,12 +84,13 @@ export async function landMessages(manager: EntityManager, services: Pick<Archiv
   const groupLeads = roomIds.length ? await groupMemberLeads(manager, roomIds, [...customerIds]) : new Map<string, number>();
 
   // Consent for every (rep, customer) pair a customer-side message needs.
-  const pairs: ConsentPair[] = [];
-  for (const { conversation: c } of classified) {
-    if (c.kind === 'direct') pairs.push({ userId: c.userId, externalUserId: c.externalUserId });
+  const pairs: ConsentNeed[] = [];
+  for (const { opened, conversation: c } of classified) {
+    const sentAt = opened.message.msgtime ?? 0;
+    if (c.kind === 'direct') pairs.push({ userId: c.userId, externalUserId: c.externalUserId, sentAt });
     if (c.kind === 'group' && c.senderKind === 'customer') {
       const owner = groups.get(c.roomId)?.ownerUserId;
-      if (owner) pairs.push({ userId: owner, externalUserId: c.sender });
+      if (owner) pairs.push({ userId: owner, externalUserId: c.sender, sentAt });
     }
   }
   const consent = await consentOf(manager, services.wecom, pairs, now);
@@ -105,8 +120,8 @@ export async function landMessages(manager: EntityManager, services: Pick<Archiv
           externalUserId: customer,
           roomId: c.kind === 'group' ? c.roomId : null,
           leadId,
-          content: searchableText(message),
-          body: bodyOf(message),
+          content: storableContent(searchableText(message)),
+          body: storableBody(bodyOf(message)),
           mediaStatus: fileId ? 'pending' : null,
           mediaKey: null,
           mediaSize: null,
@@ -144,6 +159,15 @@ async function leadsByExternalUserId(manager: EntityManager, externalUserIds: st
   const mergedInto = rows.filter((r) => r.mergedIntoId).map((r) => r.mergedIntoId!);
   const kept = mergedInto.length ? new Map((await manager.find(Lead, { where: { id: In(mergedInto) }, select: { id: true, ownerUserId: true } })).map((l) => [l.id, l])) : new Map();
   for (const row of rows) found.set(row.externalUserId!, row.mergedIntoId ? (kept.get(row.mergedIntoId) ?? { id: row.mergedIntoId, ownerUserId: null }) : row);
+  // A customer whose lead was merged into another lead with an external_userid of its own: the
+  // merge kept theirs (lead_merge); store-batch.ts follows any later merge of the kept lead.
+  const unknown = externalUserIds.filter((id) => !found.has(id));
+  if (unknown.length) {
+    const merges = await manager.find(LeadMerge, { where: { mergedExternalUserId: In(unknown) }, order: { id: 'DESC' }, select: { keptLeadId: true, mergedExternalUserId: true } });
+    const keptIds = [...new Set(merges.map((m) => m.keptLeadId))];
+    const keptLeads = keptIds.length ? new Map((await manager.find(Lead, { where: { id: In(keptIds) }, select: { id: true, ownerUserId: true } })).map((l) => [l.id, l])) : new Map();
+    for (const merge of merges) if (!found.has(merge.mergedExternalUserId!) && keptLeads.has(merge.keptLeadId)) found.set(merge.mergedExternalUserId!, keptLeads.get(merge.keptLeadId)!);
+  }
   return found;
 }
 

@@ -4,7 +4,13 @@ import type { ArchiveServices } from '../archive-services';
 import { ArchiveCursor } from './archive-cursor.entity';
 import { landMessages, SkipReason } from './land-messages';
 import { openBatch } from './open-batch';
+import { FinanceSdkError, type SealedMessage } from '../sdk/finance-sdk';
 import { ARCHIVE_CURSOR, CursorMovedError, storeBatch } from './store-batch';
+import { getGroupChat } from '../../wecom/contact-api';
+import { WecomApiError } from '../../wecom/errors';
+
+/** WeCom's errcode for a pull that asks for too much at once (wecom-reference.md §7). */
+const PULL_TOO_LARGE = 301058;
 
 export interface PullResult {
   /** Messages WeCom handed over. */
@@ -21,8 +27,16 @@ export interface PullResult {
   stoppedBy?: string;
 }
 
-/** One pull at a time per process: a notify arriving during a pull joins it rather than racing it. */
-const running = new WeakMap<object, Promise<PullResult>>();
+/**
+ * One pull at a time per process. A call while one runs (a notify, the schedule) joins it and
+ * asks for one more round after it: the running pull may have read WeCom's end just before the
+ * messages that call was about, and WeCom will not announce them again.
+ */
+interface RunningPull {
+  promise: Promise<PullResult>;
+  again: boolean;
+}
+const running = new WeakMap<object, RunningPull>();
 
 /**
  * Reads the archive from the stored cursor until WeCom has nothing more: GetChatData after the
@@ -41,18 +55,51 @@ export function pullArchive(ctx: AppContext, now: () => number = ctx.clock ?? Da
   const services = ctx.archive;
   if (!services) throw new Error('the chat archive is off (set ARCHIVE_SECRET)');
   const current = running.get(services);
-  if (current) return current;
-  const pull = pullUntilCaughtUp(ctx, services, now).finally(() => running.delete(services));
-  running.set(services, pull);
-  return pull;
+  if (current) {
+    current.again = true;
+    return current.promise;
+  }
+  const entry: RunningPull = { again: false, promise: Promise.resolve(null as never) };
+  entry.promise = (async () => {
+    try {
+      let result = await pullUntilCaughtUp(ctx, services, now);
+      while (entry.again && !result.stoppedBy) {
+        entry.again = false;
+        result = addUp(result, await pullUntilCaughtUp(ctx, services, now));
+      }
+      return result;
+    } finally {
+      running.delete(services);
+    }
+  })();
+  running.set(services, entry);
+  return entry.promise;
+}
+
+function addUp(a: PullResult, b: PullResult): PullResult {
+  const skipped = { ...a.skipped };
+  for (const [reason, n] of Object.entries(b.skipped)) skipped[reason as SkipReason] = (skipped[reason as SkipReason] ?? 0) + n;
+  return { ...b, pulled: a.pulled + b.pulled, stored: a.stored + b.stored, duplicates: a.duplicates + b.duplicates, recalled: a.recalled + b.recalled, skipped };
 }
 
 async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now: () => number): Promise<PullResult> {
   const settings = archiveConfigOf(ctx.config);
   const result: PullResult = { pulled: 0, stored: 0, duplicates: 0, recalled: 0, skipped: {}, seq: await readCursor(ctx, now()), caughtUp: false };
   try {
+    let limit = settings.pullLimit;
     for (;;) {
-      const sealed = await services.sdk.getChatData(result.seq, settings.pullLimit, { proxy: settings.proxy, proxyPassword: settings.proxyPassword, timeoutSeconds: 30 });
+      let sealed: SealedMessage[];
+      try {
+        sealed = await services.sdk.getChatData(result.seq, limit, { proxy: settings.proxy, proxyPassword: settings.proxyPassword, timeoutSeconds: 30 });
+      } catch (error) {
+        // 301058: this pull is too large for WeCom; ask for half as many until it passes.
+        if (error instanceof FinanceSdkError && error.code === PULL_TOO_LARGE && limit > 1) {
+          limit = Math.ceil(limit / 2);
+          ctx.logger.warn({ archive: { limit } }, 'WeCom found the archive pull too large (301058); pulling fewer messages at a time');
+          continue;
+        }
+        throw error;
+      }
       // Only what is after the cursor, in seq order, whatever the SDK does.
       const batch = sealed.filter((m) => m.seq > result.seq).sort((a, b) => a.seq - b.seq);
       if (batch.length === 0) {
@@ -62,7 +109,7 @@ async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now
       const { opened, failure } = await openBatch(services, batch);
       result.pulled += batch.length;
       if (opened.length) {
-        const plan = await landMessages(ctx.dataSource.manager, services, opened, now());
+        const plan = await landMessages(ctx.dataSource.manager, services, opened, now(), { groupOwner: (roomId) => groupOwnerFromWecom(ctx, roomId) });
         const toSeq = opened[opened.length - 1].seq;
         const stored = await storeBatch(ctx, plan, result.seq, toSeq, now());
         result.stored += stored.stored;
@@ -77,7 +124,7 @@ async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now
         await noteCursor(ctx, { lastError: result.stoppedBy.slice(0, 500) });
         return result;
       }
-      if (sealed.length < settings.pullLimit) {
+      if (sealed.length < limit) {
         result.caughtUp = true;
         break;
       }
@@ -103,4 +150,20 @@ async function readCursor(ctx: AppContext, now: number): Promise<number> {
 
 async function noteCursor(ctx: AppContext, fields: Partial<Pick<ArchiveCursor, 'lastError' | 'caughtUpAt'>>): Promise<void> {
   await ctx.dataSource.getRepository(ArchiveCursor).update({ name: ARCHIVE_CURSOR }, fields);
+}
+
+/**
+ * WeCom has no such customer group (dismissed long ago, or not a customer group). 40050 is the
+ * simulator's answer (wecom/simulator/errors.ts); WeCom's own code is not in our reference.
+ */
+const NO_SUCH_GROUP = new Set([40050]);
+
+async function groupOwnerFromWecom(ctx: AppContext, roomId: string): Promise<string | null> {
+  try {
+    return (await getGroupChat(ctx.wecom.contact, roomId)).group_chat?.owner ?? null;
+  } catch (error) {
+    // Any other failure stops the pull (retried later): nothing is judged on a guess.
+    if (error instanceof WecomApiError && NO_SUCH_GROUP.has(error.errcode)) return null;
+    throw error;
+  }
 }

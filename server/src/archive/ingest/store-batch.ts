@@ -40,6 +40,16 @@ const ROWS_PER_INSERT = 200;
  */
 export async function storeBatch(ctx: AppContext, plan: BatchPlan, fromSeq: number, toSeq: number, now = Date.now()): Promise<StoredBatch> {
   return ctx.dataSource.transaction(async (manager) => {
+    // The cursor first: its row lock makes a second instance storing the same batch wait here
+    // for this transaction, then find the cursor moved, rather than collide on msgids.
+    const moved = await manager
+      .createQueryBuilder()
+      .update(ArchiveCursor)
+      .set({ seq: toSeq, updatedAt: now, lastError: null })
+      .where('name = :name AND seq = :fromSeq', { name: ARCHIVE_CURSOR, fromSeq })
+      .execute();
+    if (!moved.affected) throw new CursorMovedError(fromSeq);
+
     const msgids = plan.messages.map((m) => m.row.msgid);
     const already = new Set<string>();
     for (let i = 0; i < msgids.length; i += ROWS_PER_INSERT) {
@@ -53,6 +63,7 @@ export async function storeBatch(ctx: AppContext, plan: BatchPlan, fromSeq: numb
       already.add(message.row.msgid);
       fresh.push(message);
     }
+    await followMerges(manager, fresh);
     for (let i = 0; i < fresh.length; i += ROWS_PER_INSERT) {
       await manager
         .createQueryBuilder()
@@ -67,16 +78,35 @@ export async function storeBatch(ctx: AppContext, plan: BatchPlan, fromSeq: numb
     const { responses } = await trackResponses(manager, fresh.map((m) => m.row));
     await noteCustomerInteraction(manager, fresh);
     await publishEvents(manager, fresh.flatMap(eventsOf));
-
-    const moved = await manager
-      .createQueryBuilder()
-      .update(ArchiveCursor)
-      .set({ seq: toSeq, updatedAt: now, lastError: null })
-      .where('name = :name AND seq = :fromSeq', { name: ARCHIVE_CURSOR, fromSeq })
-      .execute();
-    if (!moved.affected) throw new CursorMovedError(fromSeq);
     return { stored: fresh.length, duplicates: plan.messages.length - fresh.length, recalled, responses };
   });
+}
+
+/**
+ * Leads were looked up before the transaction (landing asks WeCom for consent in between): one
+ * merged away since then gives its messages to the lead it went into.
+ */
+async function followMerges(manager: EntityManager, fresh: LandedMessage[]): Promise<void> {
+  const ids = [...new Set(fresh.flatMap((m) => (m.row.leadId === null ? [] : [m.row.leadId])))];
+  if (ids.length === 0) return;
+  const merged = new Map<number, number>();
+  // A lead merged into one merged in turn: follow the chain (a few steps at most in practice).
+  for (let step = 0, ask = ids; step < 5 && ask.length; step++) {
+    const next: number[] = [];
+    for (let i = 0; i < ask.length; i += ROWS_PER_INSERT) {
+      const rows = await manager.find(Lead, { where: { id: In(ask.slice(i, i + ROWS_PER_INSERT)) }, select: { id: true, mergedIntoId: true } });
+      for (const row of rows) if (row.mergedIntoId) {
+        merged.set(row.id, row.mergedIntoId);
+        next.push(row.mergedIntoId);
+      }
+    }
+    ask = next;
+  }
+  const finalLead = (id: number) => {
+    for (let step = 0; step < 5 && merged.has(id); step++) id = merged.get(id)!;
+    return id;
+  };
+  for (const message of fresh) if (message.row.leadId !== null) message.row.leadId = finalLead(message.row.leadId);
 }
 
 async function queueMediaDownloads(manager: EntityManager, fresh: LandedMessage[]): Promise<void> {
@@ -112,8 +142,11 @@ async function noteCustomerInteraction(manager: EntityManager, fresh: LandedMess
   }
 }
 
+/** What an event carries of a message's text: the rules read no more than this (rules/match-rules.ts). */
+const EVENT_TEXT_CHARS = 4000;
+
 function eventsOf({ row, repUserId }: LandedMessage): DomainEvent[] {
-  const text = row.content;
+  const text = row.content === null ? null : row.content.slice(0, EVENT_TEXT_CHARS);
   if (row.senderKind === 'customer') {
     if (row.leadId === null || !row.externalUserId) return [];
     return [

@@ -68,8 +68,9 @@ class ThreadPool implements RandomKeyOpener {
       });
       // A thread that dies takes its calls with it: they fail (the pull that made them is
       // retried), and the next batch starts a fresh set of threads.
-      thread.on('error', (error) => this.restart(error));
-      thread.on('exit', () => this.restart(new Error('a random-key thread exited')));
+      // Only a thread of the current set counts: the exits of a set being replaced do not.
+      thread.on('error', (error) => this.threads.includes(thread) && this.restart(error));
+      thread.on('exit', () => this.threads.includes(thread) && this.restart(new Error('a random-key thread exited')));
       thread.unref();
       this.threads.push(thread);
     }

@@ -62,3 +62,27 @@ export function mediaFileId(message: ArchivedMessage): string | null {
   const id = bodyOf(message)?.sdkfileid;
   return typeof id === 'string' && id ? id : null;
 }
+
+/**
+ * TEXT holds 65,535 bytes on MySQL: a message longer than that (a pasted article, a forwarded chat
+ * record) would fail its batch's INSERT on every retry and stop the archive. What is kept is cut
+ * to fit: the words to 15,000 characters (≤ 60 KB even at 4 bytes each), the body to its small
+ * fields when its JSON is over 60,000 bytes.
+ */
+export const MAX_CONTENT_CHARS = 15_000;
+const MAX_BODY_BYTES = 60_000;
+const SMALL_BODY_FIELDS = ['sdkfileid', 'md5sum', 'filesize', 'fileext', 'filename', 'title', 'description', 'link_url', 'image_url', 'play_length', 'voice_size', 'username', 'displayname', 'pre_msgid'];
+
+export function storableContent(content: string | null): string | null {
+  return content === null || content.length <= MAX_CONTENT_CHARS ? content : `${content.slice(0, MAX_CONTENT_CHARS)}…`;
+}
+
+export function storableBody(body: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!body || Buffer.byteLength(JSON.stringify(body)) <= MAX_BODY_BYTES) return body;
+  const small: Record<string, unknown> = { truncated: true };
+  for (const field of SMALL_BODY_FIELDS) {
+    const value = body[field];
+    if (value !== undefined && (typeof value !== 'string' || value.length <= 2000)) small[field] = value;
+  }
+  return small;
+}

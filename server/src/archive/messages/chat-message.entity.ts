@@ -18,6 +18,7 @@ export type MediaStatus = 'pending' | 'stored' | 'failed' | 'too_large';
 @Index('idx_chat_message_room', ['roomId', 'sentAt'])
 @Index('idx_chat_message_user', ['userId', 'sentAt'])
 @Index('idx_chat_message_sent', ['sentAt'])
+@Index('idx_chat_message_customer', ['externalUserId'])
 export class ChatMessage {
   @PrimaryGeneratedColumn()
   id: number;

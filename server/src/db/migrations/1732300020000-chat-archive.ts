@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 import { col, index } from './columns';
 
 /**
@@ -37,6 +37,7 @@ export class ChatArchive1732300020000 implements MigrationInterface {
           index('idx_chat_message_lead', ['lead_id', 'sent_at']),
           index('idx_chat_message_room', ['room_id', 'sent_at']),
           index('idx_chat_message_user', ['user_id', 'sent_at']),
+          index('idx_chat_message_customer', ['external_user_id']),
           index('idx_chat_message_sent', ['sent_at']),
         ],
       }),
@@ -75,9 +76,25 @@ export class ChatArchive1732300020000 implements MigrationInterface {
         ],
       }),
     );
+    // A customer merged into a lead that has an external_userid of its own keeps theirs here, so
+    // their chats still find the lead (archive/ingest/land-messages.ts).
+    await q.addColumn('lead_merge', new TableColumn(col.str('merged_external_user_id', 128, true)));
+    await q.createIndex('lead_merge', new TableIndex(index('idx_lead_merge_external_user', ['merged_external_user_id'])));
+    const merges: Array<{ id: number; snapshot: string }> = await q.query('SELECT id, snapshot FROM lead_merge');
+    for (const merge of merges) {
+      let externalUserId: unknown;
+      try {
+        externalUserId = (JSON.parse(merge.snapshot) as { lead?: { externalUserId?: unknown } }).lead?.externalUserId;
+      } catch {
+        continue;
+      }
+      if (typeof externalUserId === 'string' && externalUserId) await q.query('UPDATE lead_merge SET merged_external_user_id = ? WHERE id = ?', [externalUserId, merge.id]);
+    }
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropIndex('lead_merge', 'idx_lead_merge_external_user');
+    await q.dropColumn('lead_merge', 'merged_external_user_id');
     for (const table of ['chat_response', 'chat_waiting', 'archive_consent', 'archive_cursor', 'chat_message']) await q.dropTable(table);
   }
 }

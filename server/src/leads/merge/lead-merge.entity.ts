@@ -21,6 +21,11 @@ export class LeadMerge {
   @Column({ type: 'text', transformer: jsonText })
   snapshot: Record<string, unknown>;
 
+  /** The merged lead's WeCom external_userid: its customer's chats still find the kept lead by it. */
+  @Index('idx_lead_merge_external_user')
+  @Column({ name: 'merged_external_user_id', type: 'varchar', length: 128, nullable: true })
+  mergedExternalUserId: string | null;
+
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt: number;
 }

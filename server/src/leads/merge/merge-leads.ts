@@ -119,7 +119,7 @@ export async function mergeLeads(manager: EntityManager, keepId: number, mergeId
     });
   }
 
-  await manager.insert(LeadMerge, { keptLeadId: keepId, mergedLeadId: mergeId, reason, snapshot: { lead: snapshot, moved }, createdAt: now });
+  await manager.insert(LeadMerge, { keptLeadId: keepId, mergedLeadId: mergeId, reason, snapshot: { lead: snapshot, moved }, mergedExternalUserId: merged.externalUserId, createdAt: now });
   await addTimelineEntry(manager, {
     leadId: keepId,
     kind: 'lead.merged',

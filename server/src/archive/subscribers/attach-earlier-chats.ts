@@ -1,0 +1,24 @@
+import { PRIORITY } from '../../jobs/enqueue';
+import type { Subscriber } from '../../events/types';
+import { ChatMessage } from '../messages/chat-message.entity';
+
+/**
+ * lead.captured with a WeCom customer: messages the archive stored before the lead existed (the
+ * archive read them ahead of the add callback, or the customer wrote in a group first) are the
+ * lead's from now on. They raised no events then and raise none now: a reply from before the lead
+ * existed ends no nurture sequence and alerts nobody.
+ */
+export const attachEarlierChats: Subscriber<'lead.captured'> = {
+  name: 'chat-attach-earlier',
+  priority: PRIORITY.background,
+  wants: (p) => !!p.externalUserId,
+  async handle(event, ctx) {
+    await ctx.dataSource
+      .createQueryBuilder()
+      .update(ChatMessage)
+      .set({ leadId: event.payload.leadId })
+      .where('external_user_id = :externalUserId AND lead_id IS NULL', { externalUserId: event.payload.externalUserId })
+      .execute();
+    return 'done';
+  },
+};
