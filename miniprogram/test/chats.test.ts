@@ -187,6 +187,17 @@ describe('聊天搜索 (managers)', () => {
     expect(wx.navigations).toContainEqual({ kind: 'navigateTo', url: '/pages/lead/lead?id=101' });
   });
 
+  it('an empty page with a nextCursor (nothing in the windows the server read) reads further back before saying 没有找到', async () => {
+    wx.signIn(fixtures.loginManager());
+    wx.on('GET', SEARCH, { body: { items: [], nextCursor: 'chatsearch:older' } }, { body: fixtures.chatSearch() }, { body: { items: [], nextCursor: null } });
+    const page = await openPage('chat-search');
+    await page.type('#chat-search-query', '价格');
+    await page.tap('#chat-search-go');
+    expect(wx.sent('GET', SEARCH).map((r) => r.query.before)).toEqual([undefined, 'chatsearch:older']);
+    expect(page.texts('hit__lead')).toEqual(['赵先生', '王小明']);
+    expect(page.text()).not.toContain('没有找到相关聊天记录');
+  });
+
   it('nothing found, an empty word, and a refusal say so in Chinese', async () => {
     wx.signIn(fixtures.loginManager());
     wx.on('GET', SEARCH, { body: { items: [], nextCursor: null } }, { status: 403, body: { error: 'forbidden', message: '聊天记录搜索仅主管和管理员可用' } });

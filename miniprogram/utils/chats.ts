@@ -160,3 +160,17 @@ export function hitSummary(m: ChatMessageView): string {
   const said = m.recalled ? `（已撤回）${m.text ?? ''}` : m.text || TYPE_LABELS[m.msgtype] || '[消息]';
   return `${m.sender.name}：${said}`;
 }
+
+/** Empty pages read past at most, before a search shows 「没有找到」 (each reads up to 8,000 messages). */
+export const MAX_EMPTY_PAGES = 10;
+
+/**
+ * A page of a word search may come back empty with a nextCursor: the server reads the archive in
+ * fixed windows and found nothing in these. Keep reading back until a page has hits or the
+ * messages end (bounded), so a rare word is not reported as not found.
+ */
+export async function firstPageWithHits<R extends { items: unknown[]; nextCursor: string | null }>(fetch: (before: string | undefined) => Promise<R>, before?: string): Promise<R> {
+  let reply = await fetch(before);
+  for (let round = 1; round < MAX_EMPTY_PAGES && reply.items.length === 0 && reply.nextCursor; round++) reply = await fetch(reply.nextCursor);
+  return reply;
+}

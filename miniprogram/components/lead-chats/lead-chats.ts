@@ -1,5 +1,5 @@
 import { ApiError, api, downloadMedia, messageOf, toast } from '../../utils/api';
-import { chatRows, type ChatPaging, firstPage, olderPage, responseTimesLine } from '../../utils/chats';
+import { chatRows, type ChatPaging, firstPage, firstPageWithHits, olderPage, responseTimesLine } from '../../utils/chats';
 
 const PAGE_SIZE = 30;
 const FORBIDDEN = '聊天记录仅线索负责人及其主管可见';
@@ -40,7 +40,7 @@ Component({
       const q = this.data.searched;
       this.setData({ state: 'loading', errorText: '' });
       try {
-        const reply = await api.leadChats(leadId, { q: q || undefined, limit: PAGE_SIZE });
+        const reply = await firstPageWithHits((before) => api.leadChats(leadId, { q: q || undefined, before, limit: PAGE_SIZE }));
         const paging = firstPage(reply);
         let state = 'ready';
         if (!paging.items.length) state = !reply.archive.on && !q ? 'off' : 'empty';
@@ -57,7 +57,7 @@ Component({
       if (loadingMore || !paging.nextCursor) return;
       this.setData({ loadingMore: true });
       try {
-        const reply = await api.leadChats(leadId, { q: searched || undefined, before: paging.nextCursor, limit: PAGE_SIZE });
+        const reply = await firstPageWithHits((before) => api.leadChats(leadId, { q: searched || undefined, before, limit: PAGE_SIZE }), paging.nextCursor);
         const next = olderPage(paging, reply);
         this.setData({ paging: next, rows: chatRows(next.items) });
         this.fetchImages();

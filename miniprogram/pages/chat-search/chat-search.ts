@@ -1,5 +1,5 @@
 import { ApiError, api, messageOf, toast } from '../../utils/api';
-import { hitSummary } from '../../utils/chats';
+import { firstPageWithHits, hitSummary } from '../../utils/chats';
 import { formatDateTime } from '../../utils/format';
 import { hasRole, memberOrSignIn } from '../../utils/session';
 import type { ChatSearchHit } from '../../utils/types';
@@ -52,7 +52,7 @@ Component({
       const seq = ++searchSeq;
       this.setData({ searched: q, state: 'loading', errorText: '', hits: [], nextCursor: null });
       try {
-        const page = await api.searchChats({ q, limit: PAGE_SIZE });
+        const page = await firstPageWithHits((before) => api.searchChats({ q, before, limit: PAGE_SIZE }));
         if (seq !== searchSeq) return;
         this.setData({ state: page.items.length ? 'ready' : 'empty', hits: page.items.map(hitView), nextCursor: page.nextCursor });
       } catch (error) {
@@ -67,7 +67,7 @@ Component({
       const seq = searchSeq;
       this.setData({ loadingMore: true });
       try {
-        const page = await api.searchChats({ q: searched, before: nextCursor, limit: PAGE_SIZE });
+        const page = await firstPageWithHits((before) => api.searchChats({ q: searched, before, limit: PAGE_SIZE }), nextCursor);
         if (seq !== searchSeq) return;
         this.setData({ hits: [...this.data.hits, ...page.items.map(hitView)], nextCursor: page.nextCursor });
       } catch (error) {
