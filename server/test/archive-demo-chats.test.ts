@@ -52,3 +52,11 @@ test('seeds the demo customers, their chats and media once', async () => {
   await seedDemoChats(h.runtime.ctx, now + 60_000);
   expect(await ds.getRepository(ChatMessage).count()).toBe(count);
 });
+
+test("a demo restart (a fresh simulator archive, seq from 0) brings the stored cursor back, so new messages are read", async () => {
+  const ds = h.runtime.ctx.dataSource;
+  // As after a restart: the stored cursor is ahead of the (new) simulator's archive.
+  await ds.query(`UPDATE archive_cursor SET seq = ? WHERE name = 'default'`, [h.sim.state.archive.lastSeq + 500]);
+  await seedDemoChats(h.runtime.ctx);
+  expect(Number((await ds.query(`SELECT seq FROM archive_cursor WHERE name = 'default'`))[0].seq)).toBe(h.sim.state.archive.lastSeq);
+});

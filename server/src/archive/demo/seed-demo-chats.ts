@@ -4,6 +4,8 @@ import { GroupChat } from '../../groups/group-chat.entity';
 import { Lead } from '../../leads/lead.entity';
 import { qrPng } from '../../wecom/simulator/qr-images';
 import { pullArchive } from '../ingest/pull-archive';
+import { ArchiveCursor } from '../ingest/archive-cursor.entity';
+import { ARCHIVE_CURSOR } from '../ingest/store-batch';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -27,6 +29,15 @@ export const DEMO_CHAT_GROUP = { chatId: 'wrDemoChatGroup00000000000000001', nam
 export async function seedDemoChats(ctx: AppContext, now = Date.now()): Promise<void> {
   const sim = ctx.demoSimulator;
   if (!sim || !ctx.archive) return;
+  // The simulator's archive starts empty at every start, its seq from 0, while the cursor of an
+  // earlier run is stored: back to where this archive ends, or nothing played from now on would
+  // be read until its seq passed the old cursor.
+  await ctx.dataSource
+    .createQueryBuilder()
+    .update(ArchiveCursor)
+    .set({ seq: sim.state.archive.lastSeq, lastError: null })
+    .where('name = :name AND seq > :last', { name: ARCHIVE_CURSOR, last: sim.state.archive.lastSeq })
+    .execute();
   const leads = ctx.dataSource.getRepository(Lead);
   if (await leads.findOneBy({ externalUserId: DEMO_CHAT_CUSTOMERS[0].externalUserId })) return;
 
