@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { describeInBrowser, screenshot, useDemoInBrowser } from './support/browser';
 import { signIn } from './support/demo-server';
 
-const CHECKS = ['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags'];
+const CHECKS = ['contact_token', 'agent_token', 'trusted_ip', 'contact_permission', 'callback', 'follow_users', 'corp_tags', 'chat_archive'];
 
 describeInBrowser('console: the setup check 「接入检查」', () => {
   const demo = useDemoInBrowser();
