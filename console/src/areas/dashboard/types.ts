@@ -4,7 +4,7 @@ export interface Dashboard {
   to: string;
   funnel: Array<{ stage: string; label: string; count: number }>;
   channels: Array<{ id: number | null; name: string; leads: number; won: number; conversionRate: number | null }>;
-  responseTimes: Array<{ userId: string; name: string; medianMinutes: number | null; leads: number }>;
+  responseTimes: Array<{ userId: string; name: string; medianMinutes: number | null; leads: number; chatMedianMinutes: number | null; chatReplies: number }>;
   adds: { today: number; thisWeek: number; byDay: Array<{ date: string; count: number }> };
   hotWithoutFollowUp: {
     threshold: number;
