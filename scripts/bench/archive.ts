@@ -288,11 +288,11 @@ export async function benchArchive(args: BenchArgs): Promise<void> {
       ['RSA (node-forge) per message, timed in the bench process', `${fmt(rsaMs, 1)} ms → ${fmt((rsaMs * doneMessages) / 1000, 0)} s of CPU for ${doneMessages} messages, ${fmt(rsaShare * 100, 0)}% of the wall time on ${threads} thread(s)`],
       ['DecryptData (simulator cipher) per message', `${fmt(decryptDataMs, 3)} ms`],
       ['main-thread CPU per message (everything but the RSA)', `${fmt((mainCpuSeconds / doneMessages) * 1000, 2)} ms`],
-      ['jobs at catch-up (kind status: n)', jobsAtCatchUp],
-      ['jobs when the queue was empty', drainedAt && caughtUpAt ? `${jobsAfter} (empty ${fmt((drainedAt - caughtUpAt) / 1000)} s after catch-up)` : `${jobsAfter} (queue not empty within 10 min)`],
+      [caughtUpAt ? 'jobs at catch-up (kind status: n)' : 'jobs at the bound, service stopped (kind status: n)', jobsAtCatchUp],
+      ...(caughtUpAt ? [['jobs when the queue was empty', drainedAt ? `${jobsAfter} (empty ${fmt((drainedAt - caughtUpAt) / 1000)} s after catch-up)` : `${jobsAfter} (queue not empty within 10 min)`] as [string, string]] : []),
       ['media downloads', media],
       ['chat.intent timeline entries', String(intentEntries)],
-      ['load average: mean of the 1-min value during the run / at catch-up', `${fmt(meanLoad, 2)} / ${loadAtCatchUp}`],
+      [`load average: mean of the 1-min value during the run / at ${caughtUpAt ? 'catch-up' : 'the bound'}`, `${fmt(meanLoad, 2)} / ${loadAtCatchUp}`],
     ];
     if (lastError) measures.push(['cursor last_error at the end', lastError]);
     const mix = (Object.keys(KIND_LABEL) as Kind[]).map((k) => [KIND_LABEL[k], played[k], storedByKind[k]]);
@@ -306,9 +306,9 @@ export async function benchArchive(args: BenchArgs): Promise<void> {
         '',
         table(['measure', 'value'], measures),
         '',
-        'The mix: messages played and stored per kind.',
+        caughtUpAt ? 'The mix: messages played and stored per kind.' : `The mix: messages played (all ${total}) and stored (of seq 1–${seq}, where the run stopped) per kind.`,
         '',
-        table(['kind', 'played', 'stored'], mix),
+        table(['kind', 'played', caughtUpAt ? 'stored' : `stored (seq ≤ ${seq})`], mix),
         ...(progressRows.length ? ['', 'Progress (every minute): seconds since the notify, cursor seq, messages/s so far, service RSS MB.', '', table(['s', 'seq', 'msg/s', 'RSS MB'], progressRows)] : []),
       ].join('\n'),
     );
