@@ -147,3 +147,17 @@ test('messages read before their lead existed are attached to it when it is capt
   const lead = await eventually(() => h.runtime.ctx.dataSource.getRepository(Lead).findOneBy({ externalUserId: customer }));
   await eventually(async () => (await storedMessages(h))[0].leadId === lead.id);
 });
+
+test('a pull with a time budget stops after the batch that ends past it; the job queues the next and the rest follows', async () => {
+  const customer = nextCustomer();
+  await makeLead(h.runtime.ctx.dataSource, { externalUserId: customer, ownerUserId: rep, source: 'wecom' });
+  for (let i = 0; i < 12; i++) h.sim.state.archive.customerText(customer, rep, `积压 ${i}`, { msgtime: T0 + i });
+  const ctx = { ...h.runtime.ctx, config: { ...h.runtime.ctx.config, archive: { ...h.runtime.ctx.config.archive, pullLimit: 5 } } };
+  const first = await pullArchive(ctx, undefined, { forMs: 0 });
+  expect(first).toMatchObject({ stored: 5, caughtUp: false, more: true });
+  // The cursor is not caught up: waiting alerts hold off meanwhile.
+  expect((await h.runtime.ctx.dataSource.getRepository(ArchiveCursor).findOneByOrFail({ name: 'default' })).caughtUpAt).toBeNull();
+  const rest = await pullArchive(ctx);
+  expect(rest).toMatchObject({ stored: 7, caughtUp: true });
+  expect((await storedMessages(h)).map((m) => m.content)).toEqual(Array.from({ length: 12 }, (_, i) => `积压 ${i}`));
+});

@@ -72,6 +72,19 @@ describe('a customer waiting for an answer', () => {
     expect(await h.runtime.ctx.dataSource.getRepository(ChatWaiting).count()).toBe(0);
   });
 
+  test('no alert while the archive has not been read past the deadline (the answer may be further on in a backlog)', async () => {
+    const customer = nextCustomer();
+    await makeLead(h.runtime.ctx.dataSource, { externalUserId: customer, ownerUserId: rep, source: 'wecom' });
+    const now = Date.now();
+    h.sim.state.archive.customerText(customer, rep, '有人吗', { msgtime: now - 40 * MIN });
+    await pullArchive(h.runtime.ctx);
+    // As if the last pull that caught up finished 20 minutes ago: the wait's deadline (40 - 30 = 10 minutes ago) is past that.
+    await h.runtime.ctx.dataSource.getRepository(ArchiveCursor).update({ name: 'default' }, { caughtUpAt: now - 20 * MIN });
+    expect(await alertWaitingCustomers(h.runtime.ctx, now)).toBe(0);
+    await h.runtime.ctx.dataSource.getRepository(ArchiveCursor).update({ name: 'default' }, { caughtUpAt: now - MIN });
+    expect(await alertWaitingCustomers(h.runtime.ctx, now)).toBe(1);
+  });
+
   test('waits older than a day (a backlog read when the archive is first turned on) alert nobody', async () => {
     const customer = nextCustomer();
     await makeLead(h.runtime.ctx.dataSource, { externalUserId: customer, ownerUserId: rep, source: 'wecom' });

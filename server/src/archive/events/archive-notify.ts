@@ -1,6 +1,5 @@
 import type { EventHandler } from '../../inbox/handlers';
-import { enqueueJob, PRIORITY } from '../../jobs/enqueue';
-import { PULL_ARCHIVE_JOB } from '../ingest/pull-job';
+import { queueArchivePull } from '../ingest/pull-job';
 
 /**
  * msgaudit_notify: WeCom has new archived messages. The pull itself is a job (archive.pull): it
@@ -13,7 +12,6 @@ export const onArchiveNotify: EventHandler<'archive.notify'> = async (_event, ct
     ctx.logger.warn('msgaudit_notify received but the chat archive is off (set ARCHIVE_SECRET and the archive keys)');
     return 'ignored';
   }
-  await enqueueJob(ctx.dataSource.manager, { kind: PULL_ARCHIVE_JOB, dedupKey: PULL_ARCHIVE_JOB, payload: {}, priority: PRIORITY.background });
-  ctx.kick();
+  await queueArchivePull(ctx);
   return 'done';
 };

@@ -25,6 +25,16 @@ export interface PullResult {
   caughtUp: boolean;
   /** Why the pull stopped before catching up (a message that does not open; another instance pulling). */
   stoppedBy?: string;
+  /** The pull used its time (`forMs`) before catching up: the caller queues the next one. */
+  more?: boolean;
+}
+
+export interface PullOptions {
+  /**
+   * Stop after the batch that ends past this many ms of wall time: a backlog read in one go takes
+   * an hour of RSA (docs/benchmarks.md), longer than a job's lease holds; the rest is the next pull's.
+   */
+  forMs?: number;
 }
 
 /**
@@ -51,7 +61,7 @@ const running = new WeakMap<object, RunningPull>();
  * row (last_error) and logged, until a pull gets past it. SDK and WeCom failures of the pull
  * itself throw, after recording the reason the same way.
  */
-export function pullArchive(ctx: AppContext, now: () => number = ctx.clock ?? Date.now): Promise<PullResult> {
+export function pullArchive(ctx: AppContext, now: () => number = ctx.clock ?? Date.now, options: PullOptions = {}): Promise<PullResult> {
   const services = ctx.archive;
   if (!services) throw new Error('the chat archive is off (set ARCHIVE_SECRET)');
   const current = running.get(services);
@@ -62,10 +72,11 @@ export function pullArchive(ctx: AppContext, now: () => number = ctx.clock ?? Da
   const entry: RunningPull = { again: false, promise: Promise.resolve(null as never) };
   entry.promise = (async () => {
     try {
-      let result = await pullUntilCaughtUp(ctx, services, now);
-      while (entry.again && !result.stoppedBy) {
+      const deadline = options.forMs === undefined ? Infinity : Date.now() + options.forMs;
+      let result = await pullUntilCaughtUp(ctx, services, now, deadline);
+      while (entry.again && !result.stoppedBy && !result.more) {
         entry.again = false;
-        result = addUp(result, await pullUntilCaughtUp(ctx, services, now));
+        result = addUp(result, await pullUntilCaughtUp(ctx, services, now, deadline));
       }
       return result;
     } finally {
@@ -82,7 +93,7 @@ function addUp(a: PullResult, b: PullResult): PullResult {
   return { ...b, pulled: a.pulled + b.pulled, stored: a.stored + b.stored, duplicates: a.duplicates + b.duplicates, recalled: a.recalled + b.recalled, skipped };
 }
 
-async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now: () => number): Promise<PullResult> {
+async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now: () => number, deadline: number): Promise<PullResult> {
   const settings = archiveConfigOf(ctx.config);
   const result: PullResult = { pulled: 0, stored: 0, duplicates: 0, recalled: 0, skipped: {}, seq: await readCursor(ctx, now()), caughtUp: false };
   try {
@@ -128,8 +139,12 @@ async function pullUntilCaughtUp(ctx: AppContext, services: ArchiveServices, now
         result.caughtUp = true;
         break;
       }
+      if (Date.now() >= deadline) {
+        result.more = true;
+        break;
+      }
     }
-    await noteCursor(ctx, { lastError: null, caughtUpAt: now() });
+    await noteCursor(ctx, result.caughtUp ? { lastError: null, caughtUpAt: now() } : { lastError: null });
     return result;
   } catch (error) {
     if (error instanceof CursorMovedError) {

@@ -6,6 +6,8 @@ import { maskPhoneNumbersInText } from '../../privacy/phone-numbers';
 import type { ScheduledTask } from '../../scheduler/scheduled-task';
 import { HOUR_MS } from '../../util/time';
 import { archiveConfigOf } from '../archive-config';
+import { ArchiveCursor } from '../ingest/archive-cursor.entity';
+import { ARCHIVE_CURSOR } from '../ingest/store-batch';
 import { ChatMessage } from '../messages/chat-message.entity';
 import { ChatWaiting } from './chat-waiting.entity';
 
@@ -16,17 +18,22 @@ const EXCERPT_CHARS = 40;
 
 /**
  * Alerts a rep whose customer has waited longer than ARCHIVE_WAITING_ALERT_MINUTES for an answer
- * in their 1:1 chat (chat_waiting, kept by the archive's ingestion): one app message per wait,
+ * in their 1:1 chat (chat_waiting, kept by the archive's ingestion), once the archive has been
+ * read up to past that deadline (archive_cursor.caught_up_at): one app message per wait,
  * claimed with a conditional UPDATE so two instances never both send it. The rep answering ends
  * the wait; a new customer message after that starts a new one, alerted again if it lasts.
  */
 export async function alertWaitingCustomers(ctx: AppContext, now: number): Promise<number> {
   const minutes = archiveConfigOf(ctx.config).waitingAlertMinutes;
   if (minutes <= 0) return 0;
+  // Only what the archive has read past: while it catches up on a backlog, the rep's answer may
+  // be further on, not read yet. A wait is due once a pull caught up after its deadline.
+  const cursor = await ctx.dataSource.getRepository(ArchiveCursor).findOneBy({ name: ARCHIVE_CURSOR });
+  if (!cursor?.caughtUpAt) return 0;
   const due = await ctx.dataSource
     .getRepository(ChatWaiting)
     .createQueryBuilder('w')
-    .where('w.alerted_at IS NULL AND w.since <= :due AND w.since > :stale', { due: now - minutes * 60_000, stale: now - STALE_AFTER_MS })
+    .where('w.alerted_at IS NULL AND w.since <= :due AND w.since > :stale', { due: Math.min(now, cursor.caughtUpAt) - minutes * 60_000, stale: now - STALE_AFTER_MS })
     .orderBy('w.since', 'ASC')
     .take(BATCH)
     .getMany();
