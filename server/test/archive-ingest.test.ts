@@ -18,7 +18,7 @@ import { NurtureEnrollment } from '../src/nurture/enrollment/enrollment.entity';
 import { LeadActivity } from '../src/leads/lead-activity.entity';
 import { generateArchiveKeyPem } from '../src/wecom/simulator';
 import { storedMessages } from './support/archive';
-import { makeLead } from './support/factories';
+import { makeLead, makeMember, makeTeam } from './support/factories';
 import { eventually, Harness, queuesSettled, startHarness } from './support/harness';
 
 /**
@@ -382,6 +382,24 @@ describe('what the messages drive', () => {
     await queuesSettled(h);
     const enrollments = await ds.getRepository(NurtureEnrollment).find({ where: { leadId: lead.id } });
     expect(enrollments.map((e) => [e.status, e.exitReason])).toEqual([['exited', 'customer_reply']]);
+  });
+
+  test("a rep's message with a sensitive word alerts the rep's manager, through the archive end to end", async () => {
+    const ds = h.runtime.ctx.dataSource;
+    const team = await makeTeam(h, { name: `存档团队${customer.slice(-3)}`, members: [rep2] });
+    const boss = `boss${customer.slice(-3)}`;
+    h.sim.state.addMember(boss);
+    await makeMember(h, boss, { roles: ['manager'], name: '钱经理', managedTeamIds: [team.id] });
+    const lead = await makeLead(ds, { externalUserId: customer, ownerUserId: rep2, source: 'wecom', name: '周先生' });
+    const before = h.sim.state.appMessages.items.length;
+    h.sim.state.archive.repText(rep2, customer, '您直接转账到我个人支付宝就行，私下转账更便宜', { msgtime: T0 });
+    h.sim.state.archive.repText(rep2, customer, '好的，明天见', { msgtime: T0 + MIN });
+    await pullArchive(h.runtime.ctx);
+    await queuesSettled(h);
+    const alerts = h.sim.state.appMessages.items.slice(before).filter((m) => m.touser.includes(boss));
+    expect(alerts).toHaveLength(1);
+    expect((alerts[0].content as { content: string }).content).toContain('【敏感词提醒】');
+    expect((alerts[0].content as { content: string }).content).toContain(`#${lead.id} 周先生`);
   });
 
   test('response times: first and average per lead and rep; a waiting customer is tracked until the rep answers', async () => {

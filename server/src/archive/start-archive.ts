@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { WecomClient } from '../wecom/client';
 import type { WecomSimulator } from '../wecom/simulator';
 import { archiveConfigOf } from './archive-config';
+import { noteArchiveOn } from './archive-switch';
 import type { ArchiveServices } from './archive-services';
 import { ArchiveKeyRing } from './keys/key-ring';
 import { randomKeyOpener } from './keys/random-key-opener';
@@ -39,6 +40,7 @@ export function startArchive(config: AppConfig, options: StartArchiveOptions): A
     ? new SimulatorFinanceSdk({ baseUrl: simulatorUrl, corpId: config.wecom.corpId, secret: settings.secret })
     : createNativeFinanceSdk(process.env, { corpId: config.wecom.corpId, secret: settings.secret, logger: options.logger });
   options.logger.info({ archive: { keyVersions: keys.versions, media: settings.media.store, decryptThreads: settings.decryptThreads } }, 'chat archive on');
+  noteArchiveOn(true);
   return {
     sdk,
     keys,
@@ -51,5 +53,6 @@ export function startArchive(config: AppConfig, options: StartArchiveOptions): A
 /** Frees the SDK (its process), the RSA threads and the media store's connections. */
 export async function stopArchive(services: ArchiveServices | undefined): Promise<void> {
   if (!services) return;
+  noteArchiveOn(false);
   await Promise.allSettled([services.sdk.close(), services.opener.close(), Promise.resolve((services.media as { close?: () => void }).close?.())]);
 }

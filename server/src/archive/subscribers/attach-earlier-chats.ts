@@ -1,6 +1,7 @@
 import { PRIORITY } from '../../jobs/enqueue';
 import type { Subscriber } from '../../events/types';
 import { ChatMessage } from '../messages/chat-message.entity';
+import { archiveIsOn } from '../archive-switch';
 
 /**
  * lead.captured with a WeCom customer: messages the archive stored before the lead existed (the
@@ -11,7 +12,8 @@ import { ChatMessage } from '../messages/chat-message.entity';
 export const attachEarlierChats: Subscriber<'lead.captured'> = {
   name: 'chat-attach-earlier',
   priority: PRIORITY.background,
-  wants: (p) => !!p.externalUserId,
+  // Only with the archive on: without it there are no messages to attach, and a capture pays nothing.
+  wants: (p) => !!p.externalUserId && archiveIsOn(),
   async handle(event, ctx) {
     await ctx.dataSource
       .createQueryBuilder()
