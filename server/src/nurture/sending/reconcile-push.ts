@@ -39,7 +39,7 @@ export async function reconcileCallingPushes(ctx: AppContext, now: number): Prom
   for (const push of stale) {
     const msgid = await findCreatedMessage(ctx, push, now);
     if (msgid) {
-      await acceptPush(ctx, push.id, msgid, [], push.attemptStartedAt!);
+      await acceptPush(ctx, push.id, push.attempts, msgid, [], push.attemptStartedAt!);
       ctx.logger.info({ pushId: push.id, msgid }, 'nurture push: found in WeCom after a lost answer');
       adopted++;
     } else {

@@ -151,7 +151,7 @@ export async function callPush(ctx: AppContext, push: NurturePush, now: number):
   }
   try {
     const reply = await addMsgTemplate(ctx.wecom.contact, push.sender, runs.map((r) => r.externalUserId!), push.content);
-    await acceptPush(ctx, push.id, reply.msgid, reply.fail_list ?? [], now);
+    await acceptPush(ctx, push.id, push.attempts + 1, reply.msgid, reply.fail_list ?? [], now);
     return true;
   } catch (error) {
     if (error instanceof WecomNetworkError) {
@@ -181,12 +181,23 @@ export async function callPush(ctx: AppContext, push: NurturePush, now: number):
   }
 }
 
-/** WeCom has the message: msgid on the push, runs awaiting (or no_recipient for fail_list). */
-export async function acceptPush(ctx: AppContext, pushId: number, msgid: string, failList: string[], now: number): Promise<void> {
+/**
+ * WeCom has the message of attempt `attempt`: msgid on the push, runs awaiting (or no_recipient
+ * for fail_list). Only while that attempt is the push's and no message is recorded: `calling`, or
+ * `ready` when another instance's reconcile looked before WeCom had created the message and put
+ * it back for sending (adopting it now stops that resend). Otherwise nothing changes — the runs
+ * belong to whichever attempt holds the push (moving them anyway left them awaiting a push that
+ * was then closed with no runs).
+ */
+export async function acceptPush(ctx: AppContext, pushId: number, attempt: number, msgid: string, failList: string[], now: number): Promise<void> {
   await ctx.dataSource.transaction(async (manager) => {
-    await manager
-      .getRepository(NurturePush)
-      .update({ id: pushId, status: 'calling' }, { status: 'awaiting', msgid, submittedAt: now, nextCheckAt: now + FIRST_CHECK_AFTER_MS });
+    const took = await manager
+      .createQueryBuilder()
+      .update(NurturePush)
+      .set({ status: 'awaiting', msgid, submittedAt: now, nextCheckAt: now + FIRST_CHECK_AFTER_MS })
+      .where("id = :pushId AND status IN ('calling', 'ready') AND attempts = :attempt AND msgid IS NULL", { pushId, attempt })
+      .execute();
+    if (!took.affected) return;
     const runs = await manager.getRepository(NurtureStepRun).find({ select: { id: true, externalUserId: true }, where: { pushId, status: 'sending' } });
     const failed = new Set(failList);
     await settleRuns(manager, runs.filter((r) => failed.has(r.externalUserId!)).map((r) => r.id), 'sending', 'no_recipient', 'fail_list', now);
