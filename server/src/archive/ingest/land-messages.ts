@@ -4,11 +4,12 @@ import { GroupMember } from '../../groups/group-member.entity';
 import { Lead } from '../../leads/lead.entity';
 import { LeadMerge } from '../../leads/merge/lead-merge.entity';
 import { Member } from '../../members/member.entity';
+import { isRobotId, looksLikeExternalUserId } from '../../wecom/ids';
 import type { ArchiveServices } from '../archive-services';
 import type { ArchiveConsent } from '../compliance/archive-consent.entity';
 import { consentAllows, consentOf, ConsentNeed, pairKey } from '../compliance/consent';
 import { permittedMembers } from '../compliance/permit-list';
-import { bodyOf, mediaFileId, searchableText, storableBody, storableContent } from '../messages/archived-message';
+import { bodyOf, idsOf, mediaFileId, searchableText, storableBody, storableContent } from '../messages/archived-message';
 import type { ChatMessage } from '../messages/chat-message.entity';
 import { classifyMessage, Conversation } from '../messages/classify-message';
 import type { OpenedMessage } from './open-batch';
@@ -29,8 +30,6 @@ export interface BatchPlan {
   recalls: Array<{ preMsgid: string; at: number }>;
   skipped: Partial<Record<SkipReason, number>>;
 }
-
-const looksExternal = (id: string) => /^w[mo]/.test(id);
 
 /**
  * Decides where each opened message of a batch lands, and whether it may be kept at all:
@@ -55,10 +54,10 @@ export async function landMessages(manager: EntityManager, services: Pick<Archiv
   // Members the batch names (ids that do not look like a customer's or a robot's): a cached
   // permit list that lacks one is read again before their messages are judged.
   const named = new Set<string>();
-  for (const { message } of batch) for (const id of [message.from, ...(Array.isArray(message.tolist) ? message.tolist : [])]) if (typeof id === 'string' && id && !looksExternal(id) && !id.startsWith('wb')) named.add(id);
+  for (const { message } of batch) for (const id of idsOf(message)) if (!looksLikeExternalUserId(id) && !isRobotId(id)) named.add(id);
   const permitted = await permittedMembers(services.wecom, now, named);
   const lookalikes = new Set<string>();
-  for (const { message } of batch) for (const id of [message.from, ...(Array.isArray(message.tolist) ? message.tolist : [])]) if (typeof id === 'string' && looksExternal(id) && !permitted.has(id)) lookalikes.add(id);
+  for (const { message } of batch) for (const id of idsOf(message)) if (looksLikeExternalUserId(id) && !permitted.has(id)) lookalikes.add(id);
   const membersLookingExternal = lookalikes.size
     ? new Set((await manager.find(Member, { where: { userId: In([...lookalikes]) }, select: { userId: true } })).map((m) => m.userId))
     : new Set<string>();

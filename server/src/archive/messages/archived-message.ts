@@ -17,6 +17,11 @@ export interface ArchivedMessage {
   [body: string]: unknown;
 }
 
+/** The ids a message names: its sender and its recipients (non-empty strings only). */
+export function idsOf(message: ArchivedMessage): string[] {
+  return [message.from, ...(Array.isArray(message.tolist) ? message.tolist : [])].filter((id): id is string => typeof id === 'string' && id !== '');
+}
+
 /** The message's body object (`message[msgtype]`), or null. */
 export function bodyOf(message: ArchivedMessage): Record<string, unknown> | null {
   const body = message.msgtype ? message[message.msgtype] : undefined;

@@ -1,3 +1,4 @@
+import { isRobotId } from '../../wecom/ids';
 import type { ArchivedMessage } from './archived-message';
 import type { SenderKind } from './chat-message.entity';
 
@@ -37,10 +38,10 @@ export function classifyMessage(message: ArchivedMessage, isMember: (id: string)
     const externalUserIds = everyone.filter(isCustomer);
     // A group with no customer in it is an internal group: not the SCRM's to keep.
     if (externalUserIds.length === 0) return { kind: 'skip', reason: 'internal' };
-    const memberIds = everyone.filter((id) => !isCustomer(id) && !id.startsWith('wb'));
+    const memberIds = everyone.filter((id) => !isCustomer(id) && !isRobotId(id));
     return { kind: 'group', roomId, senderKind, sender: from, memberIds, externalUserIds };
   }
   const to = tolist[0] ?? '';
-  if (senderKind === 'customer') return to && !isCustomer(to) && !to.startsWith('wb') ? { kind: 'direct', userId: to, externalUserId: from, senderKind } : { kind: 'skip', reason: 'internal' };
-  return isCustomer(to) && !from.startsWith('wb') ? { kind: 'direct', userId: from, externalUserId: to, senderKind } : { kind: 'skip', reason: 'internal' };
+  if (senderKind === 'customer') return to && !isCustomer(to) && !isRobotId(to) ? { kind: 'direct', userId: to, externalUserId: from, senderKind } : { kind: 'skip', reason: 'internal' };
+  return isCustomer(to) && !isRobotId(from) ? { kind: 'direct', userId: from, externalUserId: to, senderKind } : { kind: 'skip', reason: 'internal' };
 }

@@ -6,6 +6,7 @@ import { addTimelineEntry } from '../../leads/timeline';
 import { getGroupChat, GroupChatDetails } from '../../wecom/contact-api';
 import type { GroupChangedEvent } from '../../wecom/events';
 import { WecomApiError } from '../../wecom/errors';
+import { looksLikeExternalUserId } from '../../wecom/ids';
 import { GroupChat } from '../group-chat.entity';
 import { GroupMember } from '../group-member.entity';
 
@@ -24,8 +25,6 @@ const MEMBER_JOIN_SCENE: Record<number, { key: string; label: string }> = {
 };
 const OTHER = { key: 'other', label: '其他方式' };
 
-/** External contacts' ids start with wm / wo; corp members' are their userid. */
-const looksExternal = (id: string) => /^w[mo]/.test(id);
 
 async function upsertGroup(manager: EntityManager, details: GroupChatDetails['group_chat'], now: number): Promise<GroupChat> {
   const repo = manager.getRepository(GroupChat);
@@ -46,7 +45,7 @@ async function memberJoined(
   key: string,
   occurredAt: number,
 ) {
-  const external = member ? member.type === 2 : looksExternal(memberId);
+  const external = member ? member.type === 2 : looksLikeExternalUserId(memberId);
   let leadId: number | null = null;
   if (external) {
     const { lead } = await captureLead(manager, {
