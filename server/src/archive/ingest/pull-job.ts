@@ -22,8 +22,13 @@ export async function pullArchiveJob(job: Job, ctx: AppContext): Promise<'done' 
   if (!ctx.archive) return 'skipped';
   // Before pulling: a notify from now on queues another pull, for what arrives after this one read.
   await releaseDedupKey(ctx.dataSource.manager, job);
+  await pullForOneTurn(ctx);
+  return 'done';
+}
+
+/** One pull of at most PULL_JOB_MS (the job's and the schedule's), logged; the rest of a backlog goes on as the next job at once. */
+export async function pullForOneTurn(ctx: AppContext): Promise<void> {
   const result = await pullArchive(ctx, undefined, { forMs: PULL_JOB_MS });
   if (result.stored || result.stoppedBy) ctx.logger.info({ archive: result }, 'chat archive pulled');
   if (result.more) await queueArchivePull(ctx);
-  return 'done';
 }

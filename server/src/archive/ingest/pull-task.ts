@@ -1,6 +1,5 @@
 import type { ScheduledTask } from '../../scheduler/scheduled-task';
-import { pullArchive } from './pull-archive';
-import { PULL_JOB_MS, queueArchivePull } from './pull-job';
+import { pullForOneTurn } from './pull-job';
 
 /**
  * The safety net behind msgaudit_notify: a pull every ARCHIVE_PULL_CRON slot (every 5 minutes by
@@ -14,10 +13,8 @@ export const archivePullTask: ScheduledTask = {
   async run(ctx) {
     if (!ctx.archive) return;
     try {
-      const result = await pullArchive(ctx, undefined, { forMs: PULL_JOB_MS });
-      if (result.stored || result.stoppedBy) ctx.logger.info({ archive: result }, 'chat archive pulled');
       // A backlog: the rest goes on at once as a job, not at the next slot.
-      if (result.more) await queueArchivePull(ctx);
+      await pullForOneTurn(ctx);
     } catch (error) {
       ctx.logger.warn({ err: error }, 'chat archive pull failed; the next slot or msgaudit_notify tries again');
     }
